@@ -1,0 +1,84 @@
+"""The content in use: catalog, search index and UI strings, swapped whole on reload.
+
+A reload builds everything anew and replaces the ``Library`` in one assignment; if
+anything fails to load, the old one keeps serving and the problems are logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answerer
+from bot.catalog.loader import ContentError, Problem, load_catalog
+from bot.catalog.model import Catalog
+from bot.i18n import I18n
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Library:
+    catalog: Catalog
+    answerer: Answerer
+    i18n: I18n
+
+    @classmethod
+    def load(cls, content_dir: Path, locales_dir: Path) -> Library:
+        catalog = load_catalog(content_dir)
+        try:
+            i18n = I18n.load(locales_dir, catalog.languages)
+        except Exception as exc:  # a broken .po file is a content problem, not a crash
+            raise ContentError(
+                [Problem(str(locales_dir), None, f"UI catalog unreadable: {exc}")]
+            ) from exc
+        return cls(catalog, Answerer(catalog), i18n)
+
+
+def _fingerprint(*dirs: Path) -> tuple[tuple[str, int, int], ...]:
+    marks = []
+    for base in dirs:
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                marks.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(marks)
+
+
+class LibraryHolder:
+    """Holds the current Library; ``reload`` swaps in a new one only if it loads cleanly."""
+
+    def __init__(self, content_dir: Path, locales_dir: Path) -> None:
+        self.content_dir = content_dir
+        self.locales_dir = locales_dir
+        self.current = Library.load(content_dir, locales_dir)
+        self._mark = _fingerprint(content_dir, locales_dir)
+
+    def reload(self) -> list[Problem]:
+        """Try to load the files again; return the problems (empty when swapped in)."""
+        self._mark = _fingerprint(self.content_dir, self.locales_dir)
+        try:
+            library = Library.load(self.content_dir, self.locales_dir)
+        except ContentError as exc:
+            for problem in exc.problems:
+                log.error("content not reloaded, still serving the last good version: %s", problem)
+            return exc.problems
+        self.current = library
+        log.info("content reloaded: %d entries", len(library.catalog.entries))
+        return []
+
+    def changed(self) -> bool:
+        return _fingerprint(self.content_dir, self.locales_dir) != self._mark
+
+    async def watch(self, every_seconds: float) -> None:
+        """Reload whenever a file under content/ or locales/ changes."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                changed = await asyncio.to_thread(self.changed)
+                if changed:
+                    await asyncio.to_thread(self.reload)
+            except OSError as exc:
+                log.error("cannot read the content files: %s", exc)
