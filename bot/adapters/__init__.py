@@ -1,0 +1,1 @@
+"""Adapters translate platform events into ``Incoming`` and ``Reply`` values into platform calls."""
