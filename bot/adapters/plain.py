@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from bot.bidi import rtl_lines
 from bot.replies import EntryAnswer, Option, Reply, ServiceCard
 
 
@@ -56,5 +57,5 @@ def render_turn(replies: Sequence[Reply]) -> list[str]:
         if options:
             text = text + "\n\n" + "\n".join(numbered(options, number))
             number += len(options)
-        messages.append(text)
+        messages.append(rtl_lines(text) if reply.rtl else text)
     return messages
