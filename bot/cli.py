@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from bot.answer import AnswerKind
 from bot.app import App
 from bot.catalog.loader import ContentError, load_catalog
+from bot.catalog.status import format_status, translation_status
 from bot.config import ConfigError, Settings
 from bot.library import Library
 
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     content = sub.add_parser("content", help="check the content files")
     content_sub = content.add_subparsers(dest="content_command", metavar="ACTION")
     content_sub.add_parser("check", help="validate content/ and locales/")
+    status = content_sub.add_parser("status", help="which translations are missing or outdated")
+    status.add_argument("--format", choices=("text", "json"), default="text")
 
     locales = sub.add_parser("locales", help="maintain the UI translation catalogs")
     locales_sub = locales.add_subparsers(dest="locales_command", metavar="ACTION")
@@ -102,6 +105,10 @@ def cmd_content_check(settings: Settings) -> int:
     problems = check(settings.locales_dir, list(catalog.languages), root)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
+    for status in translation_status(catalog).values():
+        for slug in status.outdated:
+            path, new_hash = status.fixes[slug]
+            print(f"warning: {path}: outdated, the German text changed (new hash {new_hash})")
     errors = [p for p in problems if not p.warning]
     for problem in problems:
         print(problem)
@@ -112,6 +119,19 @@ def cmd_content_check(settings: Settings) -> int:
         f"OK: {len(catalog.entries)} entries, {len(catalog.services)} services, "
         f"{len(catalog.languages)} languages."
     )
+    return 0
+
+
+def cmd_content_status(settings: Settings, output_format: str) -> int:
+    from bot.locales import extract_template
+
+    catalog = load_catalog(settings.content_dir)
+    ui_messages = {str(m.id) for m in extract_template() if m.id}
+    report = translation_status(catalog, settings.locales_dir, ui_messages)
+    if output_format == "json":
+        print(json.dumps({code: s.as_json() for code, s in report.items()}, ensure_ascii=False))
+    else:
+        print(format_status(report))
     return 0
 
 
@@ -163,6 +183,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_ask(settings, args)
     if args.command == "content" and args.content_command == "check":
         return cmd_content_check(settings)
+    if args.command == "content" and args.content_command == "status":
+        return cmd_content_status(settings, args.format)
     if args.command == "locales" and args.locales_command == "update":
         return cmd_locales_update(settings)
     if args.command == "unanswered":
