@@ -15,8 +15,11 @@ from tests.conftest import Chat
 async def test_new_user_without_hint_is_asked_for_the_language(chat: Chat) -> None:
     [menu] = await chat.send("/start")
     assert isinstance(menu, Menu)
-    assert [o.code for o in menu.options] == ["l:de", "l:en"]
-    assert [o.label for o in menu.options] == ["Deutsch", "English"]
+    codes = [o.code for o in menu.options]
+    assert len(codes) == 12 and codes[:3] == ["l:de", "l:de-simple", "l:en"]
+    assert [o.label for o in menu.options][:3] == ["Deutsch", "Einfaches Deutsch", "English"]
+    assert "Bitte wählen Sie Ihre Sprache." in menu.text
+    assert "Please choose your language." in menu.text
 
 
 async def test_german_flow_start_language_field_entry_back_home(chat: Chat) -> None:

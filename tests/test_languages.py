@@ -82,8 +82,8 @@ def test_isolates_keep_numbers_urls_and_german_names_intact() -> None:
     assert f"{LRI}info@neue-wege.org{PDI}" in isolated
     assert isolate_ltr(isolated) == isolated  # idempotent
     assert isolated.replace(LRI, "").replace(PDI, "") == sentence  # nothing else changes
-    lines = rtl_lines("سطر\n\nسطر 2").split("\n")
-    assert lines == [RLM + "سطر", "", RLM + "سطر " + LRI + "2" + PDI]
+    lines = rtl_lines("سطر\n\nسطر 2\nVHS 06206").split("\n")
+    assert lines == [RLM + "سطر", "", RLM + "سطر 2", RLM + LRI + "VHS 06206" + PDI]
 
 
 async def test_arabic_service_card_renders_right_to_left(conversation: Conversation) -> None:
