@@ -42,8 +42,9 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def holder() -> LibraryHolder:
-    return LibraryHolder(CONTENT, LOCALES)
+def holder(library: Library) -> LibraryHolder:
+    # The shipped content is loaded once per session; tests that change it use content_copy.
+    return LibraryHolder(CONTENT, LOCALES, library)
 
 
 @pytest.fixture
