@@ -50,10 +50,10 @@ def _fingerprint(*dirs: Path) -> tuple[tuple[str, int, int], ...]:
 class LibraryHolder:
     """Holds the current Library; ``reload`` swaps in a new one only if it loads cleanly."""
 
-    def __init__(self, content_dir: Path, locales_dir: Path) -> None:
+    def __init__(self, content_dir: Path, locales_dir: Path, library: Library | None = None):
         self.content_dir = content_dir
         self.locales_dir = locales_dir
-        self.current = Library.load(content_dir, locales_dir)
+        self.current = library or Library.load(content_dir, locales_dir)
         self._mark = _fingerprint(content_dir, locales_dir)
 
     def reload(self) -> list[Problem]:
