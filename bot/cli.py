@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 
 from bot.answer import AnswerKind
-from bot.app import App
 from bot.catalog.loader import ContentError, load_catalog
 from bot.catalog.status import format_status, translation_status
 from bot.config import ConfigError, Settings
@@ -47,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
 
     unanswered = sub.add_parser("unanswered", help="list questions the bot could not answer")
     unanswered.add_argument("--limit", type=int, default=100)
+
+    sub.add_parser("matrix", help="run the Matrix bot (settings: MATRIX_* variables)")
+    sub.add_parser("run", help="run the bot on every configured platform in one process")
+
+    sub.add_parser("telegram", help="run the Telegram bot (settings: TELEGRAM_* variables)")
+    links = sub.add_parser("links", help="print links that open the bot on a topic, for flyers")
+    links.add_argument("--platform", choices=("telegram", "matrix"), default="telegram")
+    links.add_argument("--format", choices=("text", "csv"), default="text")
+    links.add_argument("--qr", metavar="DIR", help="also write one QR code per link into DIR")
     return parser
 
 
@@ -146,6 +154,7 @@ def cmd_locales_update(settings: Settings) -> int:
 
 async def cmd_console(settings: Settings) -> int:
     from bot.adapters.console import run_console
+    from bot.app import App  # the database layer is not loaded for 'ask' and 'content'
 
     app = await App.open(settings)
     watcher = asyncio.create_task(app.library.watch(settings.reload_seconds or 10))
@@ -158,6 +167,8 @@ async def cmd_console(settings: Settings) -> int:
 
 
 async def cmd_unanswered(settings: Settings, limit: int) -> int:
+    from bot.app import App
+
     app = await App.open(settings)
     try:
         rows = await app.store.list_unanswered(limit)
@@ -189,6 +200,19 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_locales_update(settings)
     if args.command == "unanswered":
         return asyncio.run(cmd_unanswered(settings, args.limit))
+    if args.command in ("matrix", "run"):
+        from bot.adapters.runner import run_platforms
+
+        names = ["matrix"] if args.command == "matrix" else None
+        return asyncio.run(run_platforms(settings, names))
+    if args.command == "telegram":
+        from bot.adapters.telegram import run_command
+
+        return asyncio.run(run_command(settings))
+    if args.command == "links":
+        from bot.links import links_command
+
+        return links_command(settings, args.platform, args.format, args.qr)
     _parser().print_help()
     return 2
 
