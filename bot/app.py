@@ -24,8 +24,9 @@ class App:
         settings.prepare_data_dir()
         store = Store(settings.database_url, settings.secret())
         await store.open()
-        if settings.keep_unanswered:
-            await store.purge_unanswered(settings.unanswered_days)
+        # Questions older than promised go; with keeping switched off, all of them do
+        # (the privacy notice then says that questions are not stored).
+        await store.purge_unanswered(settings.unanswered_days if settings.keep_unanswered else 0)
         conversation = Conversation(
             library,
             store,

@@ -120,8 +120,15 @@ def cmd_content_check(settings: Settings) -> int:
     errors = [p for p in problems if not p.warning]
     for problem in problems:
         print(problem)
-    if errors:
-        print(f"{len(errors)} problem(s) in {settings.locales_dir}.")
+    from bot.answer.check import check_vocabulary  # search words: locales/<code>/search.yaml
+
+    vocabulary_errors, vocabulary_warnings = check_vocabulary(settings.locales_dir, catalog)
+    for message in vocabulary_errors:
+        print(message)
+    for message in vocabulary_warnings:
+        print(f"warning: {message}")
+    if errors or vocabulary_errors:
+        print(f"{len(errors) + len(vocabulary_errors)} problem(s) in {settings.locales_dir}.")
         return 1
     print(
         f"OK: {len(catalog.entries)} entries, {len(catalog.services)} services, "

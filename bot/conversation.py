@@ -412,7 +412,9 @@ class _Turn:
     async def not_found(self, text: str, detected: str | None) -> list[Reply]:
         if self.conv.keep_unanswered:
             try:
-                await self.conv.store.add_unanswered(text, detected or self.lang)
+                await self.conv.store.add_unanswered(
+                    text, detected or self.lang, keep_days=self.conv.unanswered_days
+                )
             except Exception:  # keeping the question must never cost the user an answer
                 log.exception("could not keep an unanswered question")
         message = self.t(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answerer
+from bot.answer.lexicon import load_lexicons
 from bot.catalog.loader import ContentError, Problem, load_catalog
 from bot.catalog.model import Catalog
 from bot.i18n import I18n
@@ -34,7 +35,8 @@ class Library:
             raise ContentError(
                 [Problem(str(locales_dir), None, f"UI catalog unreadable: {exc}")]
             ) from exc
-        return cls(catalog, Answerer(catalog), i18n)
+        lexicons = load_lexicons(locales_dir, catalog.languages)
+        return cls(catalog, Answerer(catalog, lexicons), i18n)
 
 
 def _fingerprint(*dirs: Path) -> tuple[tuple[str, int, int], ...]:

@@ -1,55 +1,474 @@
-"""A first Answerer: fuzzy matching of the question against titles and known questions."""
+"""Question text and language → ranked entries with scores, or "no confident match".
+
+The order of checks is the order of importance: emergency words first (in every language,
+whatever language the user chose), then greetings, then topics the bot never answers,
+then the search itself. The search looks at every language's texts; words of the
+question's own languages (the one asked in, the one recognised, and German, whose official
+words migrants use in every language) count fully, words found only in other languages a
+little less.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import contextlib
+import gc
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
+from bot.answer.cues import PhraseMatcher
+from bot.answer.index import SearchIndex, language_scripts, pair_keys, token_terms
+from bot.answer.langdetect import Detection, LanguageDetector, distinctive_letters
+from bot.answer.lexicon import Lexicons, Synonym, load_lexicons
+from bot.answer.normalise import Script, Token, fold, tokenize
 from bot.answer.result import Answer, AnswerKind, Match
+from bot.answer.stemming import Stemmers
+from bot.answer.transliterate import to_cyrillic, to_latin
 from bot.catalog.model import Catalog
 
-CONFIDENT = 0.72
-CLOSE = 0.06
-GREETINGS = {"hallo", "hi", "hello", "hey", "guten tag", "moin", "servus", "good morning"}
-DANGER = ("notfall", "emergency", "polizei", "police", "krankenwagen", "ambulance", "feuer", "fire")
+MAX_QUESTION_CHARS = 1000  # longer text is cut: no question is this long
+MAX_WORDS = 60
+MAX_MATCHES = 5
+
+# How strongly a question word stands for an index word it does not equal exactly.
+PREFIX_STRENGTH = 0.8  # "sport" → "sportverein"
+SUFFIX_STRENGTH = 0.7  # "kurs" → "deutschkurs"
+COMPOUND_STRENGTH = 0.9  # "wohngeldantrag" → "wohngeld" + "antrag"
+SYNONYM_STRENGTH = 0.9  # from the language's synonym list
+PAIR_STRENGTH = 1.0  # two words in a row, as in a title or question
+PAIR_ALTERNATIVES = 4  # stand-ins (typo, prefix …) per word tried in pairs
+TRANSLIT_STRENGTH = 0.8  # "бюргергелд" → "burgergeld"
+PREFIX_MIN_CHARS = 4
+SUFFIX_MIN_CHARS = 4
+COMPOUND_MIN_CHARS = 8
+COMPOUND_PART_CHARS = 4
+AFFIX_LIMIT = 24  # prefix/suffix relatives considered per word
+FUZZY_MIN_CHARS = 5
+FUZZY_CUTOFF = 80.0  # rapidfuzz ratio: about one wrong letter in a word of six
+FUZZY_SHORT_CHARS = 5  # up to this length ...
+FUZZY_SHORT_CUTOFF = 85.0  # ... a letter too many or too few, not a different letter
+TRANSLIT_CUTOFF = 80.0
+SHORT_WORD_CHARS = 2  # words this short count half: "da", "ok", "b1" is an exception
+SHORT_WORD_WEIGHT = 0.5
+MINOR_WORD_WEIGHT = 0.5  # words that say who a question is about ("children"), not what
+OTHER_LANGUAGE_WEIGHT = 0.8  # a word found only in a language the question is not in
+OTHER_LANGUAGE_LOOSE = 0.3  # the same for a prefix, typo or transliteration match
+IDF_FULL = 1.5  # below this rarity a word's weight falls faster
+STRONG_MATCH = 0.5  # a match at least this good (title, question) makes a word less telling
+
+# Calibration (on the "tune" questions): raw score → confidence, and the decisions.
+CONFIDENCE_SCALE = 2.5  # confidence = 1 - exp(-raw / scale)
+MIN_SCORE = 1.6  # below this the bot says it does not know
+MIN_SCORE_ONE_IDEA = 2.0  # the same when only one word of the question points to the entry
+SUPPORT_MIN_SCORE = 0.5  # a word adding less than this does not count as pointing there
+MAX_SPREAD = 1.8  # a specific idea points to no more entries than this
+MIN_GENERIC_SUPPORT = 3  # ... or this many generic ideas agree
+CLOSE_RATIO = 0.9  # a runner-up this close to the best makes a "did you mean"
+SHORT_QUESTION_WORDS = 3  # up to this many words, a known but vague question gets options
+MIN_SCORE_SUGGEST = 0.8  # ... if its best entry reaches this
+SUGGEST_RATIO = 0.7  # ... offering the entries at least this close to the best
 
 
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"\w+", text))
+@dataclass
+class _Unit:
+    """One idea of the question: the index words that stand for it, with their strength.
+
+    A loose match (prefix, typo, transliteration) counts in the question's own languages;
+    in any other language it is mostly coincidence ("gelernt" is not Turkish "gelen").
+    """
+
+    terms: dict[str, tuple[float, bool]] = field(default_factory=dict)  # term → strength, loose
+    weight: float = 1.0
+
+    def add(self, term: str, strength: float, loose: bool = False) -> None:
+        if strength > self.terms.get(term, (0.0, False))[0]:
+            self.terms[term] = (strength, loose)
+
+
+class _Ranked(NamedTuple):
+    slug: str
+    score: float  # the raw sum of the ideas' contributions
+    support: int  # ideas adding at least SUPPORT_MIN_SCORE
+    specific: bool  # one of them points to few entries
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def default_locales_dir(catalog: Catalog) -> Path:
+    return Path(catalog.directory).parent / "locales"
 
 
 class Answerer:
-    def __init__(self, catalog: Catalog) -> None:
+    """Built once per content load; ``answer`` is pure and fast."""
+
+    def __init__(self, catalog: Catalog, lexicons: Lexicons | None = None) -> None:
+        # The index is many small objects, none of them in a cycle; the collector would
+        # only walk them again and again while they are made (a third of the build time).
+        with _collector_paused():
+            self._build(catalog, lexicons)
+
+    def _build(self, catalog: Catalog, lexicons: Lexicons | None) -> None:
+        if lexicons is None:
+            locales = default_locales_dir(catalog)
+            lexicons = load_lexicons(locales, catalog.languages) if locales.is_dir() else Lexicons()
         self.catalog = catalog
-        self._docs: list[tuple[str, str]] = []
-        for entry in catalog.entries.values():
-            for text in entry.texts.values():
-                for phrase in (text.title, *text.questions):
-                    self._docs.append((entry.slug, normalise(phrase)))
-        self._emergency = catalog.emergency.slug if catalog.emergency else None
+        self.lexicons = lexicons
+        self.scripts = language_scripts(catalog, lexicons)
+        self.stemmers = Stemmers(catalog.languages, lexicons, self.scripts)
+        self.index = SearchIndex(catalog, self.stemmers, lexicons)
+        texts = dict(self.index.texts_by_language)
+        for lexicon in lexicons.all():
+            words = " ".join(lexicon.stopwords)
+            texts[lexicon.code] = texts.get(lexicon.code, "") + "\n" + words
+        self.detector = LanguageDetector(
+            catalog.languages, self.scripts, lexicons, distinctive_letters(texts, self.scripts)
+        )
+        everyone = lexicons.all()
+        self.emergency = PhraseMatcher([p for lx in everyone for p in lx.emergency], self.stemmers)
+        self.greetings = PhraseMatcher([p for lx in everyone for p in lx.greetings], self.stemmers)
+        self.out_of_scope = PhraseMatcher(
+            [p for lx in everyone for p in lx.out_of_scope], self.stemmers
+        )
+        self._synonyms: list[Synonym] = [s for lx in everyone for s in lx.synonyms]
+        self.synonyms = PhraseMatcher([s.phrase for s in self._synonyms], self.stemmers)
+        self._synonym_of = {id(s.phrase): s for s in self._synonyms}
+        emergency = catalog.emergency
+        self.emergency_slug = emergency.slug if emergency else None
+        self._term_cache: dict[str, set[str]] = {}
+        self._alternative_cache: dict[str, list[_Unit]] = {}
+        self._target_cache: dict[str, list[_Unit]] = {}
+
+    # -- words -------------------------------------------------------------------------
+
+    def _terms(self, token: Token) -> set[str]:
+        terms = self._term_cache.get(token.raw)
+        if terms is None:
+            if len(self._term_cache) > 50_000:  # bounded: questions are endless
+                self._term_cache.clear()
+            terms = token_terms(token, self.stemmers)
+            self._term_cache[token.raw] = terms
+        return terms
+
+    def _units_for(self, token: Token) -> list[_Unit]:
+        """The unit of one question word (two for a compound the index only knows in parts)."""
+        cached = self._alternative_cache.get(token.raw)
+        if cached is not None:
+            return cached
+        if len(self._alternative_cache) > 50_000:
+            self._alternative_cache.clear()
+        index = self.index
+        word = token.folded
+        unit = _Unit(weight=SHORT_WORD_WEIGHT if len(word) <= SHORT_WORD_CHARS else 1.0)
+        if any(c.isdigit() for c in word):
+            unit.weight = 1.0  # "b1", "c1": short but telling
+        for term in self._terms(token):
+            if term in index.postings:
+                unit.add(term, 1.0)
+        exact = bool(unit.terms)
+        if len(word) >= PREFIX_MIN_CHARS:
+            for other in index.words_starting(word, AFFIX_LIMIT):
+                unit.add(other, PREFIX_STRENGTH, loose=True)
+        if len(word) >= SUFFIX_MIN_CHARS and token.script is Script.LATIN:
+            for other in index.words_ending(word, AFFIX_LIMIT):
+                unit.add(other, SUFFIX_STRENGTH, loose=True)
+        units = [unit]
+        if not exact:
+            parts = self._compound_parts(word)
+            if parts:
+                units = [_Unit({part: (COMPOUND_STRENGTH, True)}) for part in parts]
+            elif len(word) >= FUZZY_MIN_CHARS:
+                # In a short word one wrong letter is another word ("يتعلم", "يتكلم"): there
+                # only a missing or extra letter counts as a typo.
+                cutoff = FUZZY_CUTOFF if len(word) > FUZZY_SHORT_CHARS else FUZZY_SHORT_CUTOFF
+                self._add_fuzzy(unit, word, index.fuzzy_buckets.get(word[0]), cutoff)
+            if token.script in (Script.CYRILLIC, Script.ARABIC) and len(word) >= FUZZY_MIN_CHARS:
+                latin = to_latin(word)
+                bucket = index.source_words.get(latin[:1])
+                self._add_fuzzy(unit, latin, bucket, TRANSLIT_CUTOFF, TRANSLIT_STRENGTH)
+            if token.script is Script.LATIN and len(word) >= FUZZY_MIN_CHARS:
+                self._add_cyrillic(unit, word)
+        units = [u for u in units if u.terms]
+        self._alternative_cache[token.raw] = units
+        return units
+
+    @staticmethod
+    def _add_fuzzy(
+        unit: _Unit, word: str, bucket: list[str] | None, cutoff: float, top: float = 1.0
+    ) -> None:
+        if not bucket:
+            return
+        for other, ratio, _ in process.extract(
+            word, bucket, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+        ):
+            unit.add(other, top * (ratio / 100.0 - 0.1), loose=True)
+
+    def _add_cyrillic(self, unit: _Unit, word: str) -> None:
+        """Russian or Ukrainian typed in Latin letters ("kvartiru") found in Cyrillic."""
+        cyrillic = fold(to_cyrillic(word))
+        token = Token(cyrillic, cyrillic, Script.CYRILLIC)
+        found = [t for t in self._terms(token) if t in self.index.postings]
+        for term in found:
+            unit.add(term, TRANSLIT_STRENGTH)
+        if not found:
+            bucket = self.index.fuzzy_buckets.get(cyrillic[0])
+            self._add_fuzzy(unit, cyrillic, bucket, FUZZY_CUTOFF, TRANSLIT_STRENGTH)
+
+    def _compound_parts(self, word: str) -> list[str]:
+        """``word`` as two indexed words ("wohngeldantrag"), allowing a linking "s"."""
+        if len(word) < COMPOUND_MIN_CHARS:
+            return []
+        known = self.index.word_set
+        for cut in range(len(word) - COMPOUND_PART_CHARS, COMPOUND_PART_CHARS - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if head not in known:
+                continue
+            if tail in known:
+                return [head, tail]
+            if tail.startswith("s") and tail[1:] in known and len(tail) > COMPOUND_PART_CHARS:
+                return [head, tail[1:]]
+        return []
+
+    def _synonym_units(self, synonym: Synonym) -> list[_Unit]:
+        """One unit per word the synonym stands for, as if the user had typed those words."""
+        key = synonym.phrase.where
+        units = self._target_cache.get(key)
+        if units is None:
+            units = []
+            for target in synonym.targets:
+                for token in tokenize(target):
+                    for found in self._units_for(token):
+                        unit = _Unit(weight=found.weight)
+                        for term, (strength, loose) in found.terms.items():
+                            unit.add(term, strength * SYNONYM_STRENGTH, loose)
+                        units.append(unit)
+            self._target_cache[key] = units
+        return units
+
+    def vocabulary_warnings(self) -> list[str]:
+        """Synonyms that stand for a word no entry contains (a typo, or content that changed)."""
+        warnings = []
+        for lexicon in self.lexicons.all():
+            for synonym in lexicon.synonyms:
+                if synonym.phrase.language != lexicon.code:
+                    continue  # included from another language's file: reported there
+                for target in synonym.targets:
+                    if not any(
+                        term in self.index.postings
+                        for token in tokenize(target)
+                        for term in self._terms(token)
+                    ):
+                        warnings.append(
+                            f"{synonym.phrase.where}: '{synonym.phrase.text}' stands for "
+                            f"'{target}', which no entry contains"
+                        )
+        return warnings
+
+    # -- the question ------------------------------------------------------------------
+
+    def _word_lists(
+        self, detection: Detection, asked: str | None
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """Stop words and minor words of the question's language and of German; of every
+        language of the question's script when its language is open."""
+        code = detection.language or asked
+        if code:
+            codes = [code, self.catalog.source_language]
+        else:
+            codes = [lang for lang, script in self.scripts.items() if script is detection.script]
+        stopwords: frozenset[str] = frozenset()
+        minor: frozenset[str] = frozenset()
+        for lang in codes:
+            stopwords |= self.lexicons.get(lang).stopwords
+            minor |= self.lexicons.get(lang).minor
+        return stopwords, minor
+
+    def _own_languages(self, detection: Detection, asked: str | None) -> set[int]:
+        """Indexes of the languages whose words count fully for this question."""
+        codes = set(self.index.source_family)
+        for code in (asked, detection.language):
+            if code:
+                codes.add(code)
+        return {i for i, code in enumerate(self.index.languages) if code in codes}
 
     def answer(self, text: str, language: str | None = None) -> Answer:
-        query = normalise(text)
-        if not query:
+        tokens = [t for t in tokenize(text[:MAX_QUESTION_CHARS]) if not t.is_number]
+        tokens = tokens[:MAX_WORDS]
+        if not tokens:
             return Answer(AnswerKind.NONE)
-        if self._emergency and any(word in query.split() for word in DANGER):
-            return Answer(AnswerKind.EMERGENCY, (Match(self._emergency, 1.0),))
-        if query in GREETINGS:
-            return Answer(AnswerKind.GREETING)
-        best: dict[str, float] = {}
-        for slug, doc in self._docs:
-            score = fuzz.token_set_ratio(query, doc) / 100
-            if score > best.get(slug, 0.0):
-                best[slug] = score
-        ranked = sorted(best.items(), key=lambda item: -item[1])[:5]
-        matches = tuple(Match(slug, round(score, 3)) for slug, score in ranked)
-        if not matches or matches[0].score < CONFIDENT:
-            return Answer(AnswerKind.NONE, matches)
-        close = [m for m in matches[1:3] if matches[0].score - m.score < CLOSE]
+        asked = language if language in self.catalog.language_by_code else None
+        detection = self.detector.detect(tokens, asked)
+        found_language = detection.language
+        terms = [self._terms(t) for t in tokens]
+        if self.emergency_slug and self.emergency.match(tokens, terms):
+            return Answer(AnswerKind.EMERGENCY, (Match(self.emergency_slug, 1.0),), found_language)
+        stopwords, minor = self._word_lists(detection, asked)
+        greeted: set[int] = set()
+        for hit in self.greetings.match(tokens, terms):
+            greeted |= hit.positions
+        rest = [i for i, t in enumerate(tokens) if i not in greeted and t.folded not in stopwords]
+        if greeted and not rest:
+            return Answer(AnswerKind.GREETING, (), found_language)
+        if self.out_of_scope.match(tokens, terms):
+            return Answer(AnswerKind.NONE, (), found_language)
+        units, unknown = self._units(tokens, terms, rest, minor)
+        ranked = self._rank(units, self._own_languages(detection, asked))
+        # A short question whose every word is known, like "Deutschkurs", is on topic
+        # even when no single entry stands out: then the bot asks which one is meant.
+        on_topic = 0 < len(rest) <= SHORT_QUESTION_WORDS and unknown == 0
+        return self._decide(ranked, found_language, on_topic)
+
+    def _units(
+        self,
+        tokens: Sequence[Token],
+        terms: Sequence[set[str]],
+        rest: list[int],
+        minor: frozenset[str],
+    ) -> tuple[list[_Unit], int]:
+        """The ideas of the question, and how many of its words the index does not know."""
+        by_position: dict[int, list[_Unit]] = {}
+        weights: dict[int, float] = {}
+        for i in rest:
+            # "football for children" is about football: who it is for counts less.
+            weights[i] = MINOR_WORD_WEIGHT if tokens[i].folded in minor else 1.0
+            by_position[i] = [
+                _Unit(dict(u.terms), u.weight * weights[i]) for u in self._units_for(tokens[i])
+            ]
+        known = {i for i, units in by_position.items() if units}
+        extra: list[_Unit] = []
+        seen: set[tuple[frozenset[int], tuple[str, ...]]] = set()
+        for hit in self.synonyms.match(tokens, terms):
+            synonym = self._synonym_of[id(hit.phrase)]
+            targets = self._synonym_units(synonym)
+            # "работа", "работу" and "робота" in three files all say "Arbeit": once is enough.
+            if not targets or (hit.positions, synonym.targets) in seen:
+                continue
+            seen.add((hit.positions, synonym.targets))
+            positions = sorted(hit.positions)
+            if len(hit.phrase.words) == 1 and len(targets) == 1:
+                # A word and its synonym are one idea: the better of the two counts.
+                own = by_position.get(positions[0])
+                if own is None:
+                    continue  # a stop word or greeting here, with no meaning of its own
+                if not own:
+                    own.append(_Unit(weight=weights[positions[0]]))
+                for term, (strength, loose) in targets[0].terms.items():
+                    own[0].add(term, strength, loose)
+            else:
+                extra.extend(_Unit(dict(u.terms), u.weight) for u in targets)
+            known.update(positions)
+        # Two words in a row that stand together in a title or question count once more,
+        # also when one of them was misspelt ("intergration course").
+        postings = self.index.postings
+        for first, second in itertools.pairwise(rest):
+            pair = _Unit()
+            for a, strength_a in self._pair_terms(terms[first], by_position[first]):
+                for b, strength_b in self._pair_terms(terms[second], by_position[second]):
+                    for key in pair_keys((a,), (b,)):
+                        if key in postings:
+                            pair.add(key, PAIR_STRENGTH * min(strength_a, strength_b))
+            if pair.terms:
+                extra.append(pair)
+        units = [u for units in by_position.values() for u in units] + extra
+        return units, len(set(rest) - known)
+
+    @staticmethod
+    def _pair_terms(exact: set[str], units: list[_Unit]) -> list[tuple[str, float]]:
+        """A word's own terms and its closest stand-ins, for pairs with the next word."""
+        found = {term: 1.0 for term in exact}
+        alternatives = sorted(
+            ((t, s) for u in units for t, (s, _) in u.terms.items() if t not in found),
+            key=lambda item: -item[1],
+        )
+        found.update(alternatives[:PAIR_ALTERNATIVES])
+        return list(found.items())
+
+    def _rank(self, units: list[_Unit], own_languages: set[int]) -> list[_Ranked]:
+        """Entries by score, best first, with what supports each.
+
+        An idea supports an entry when it adds enough to its score; it is specific when it
+        points to few entries. Generic words alone ("today", "new") never make a confident
+        answer, however many of them agree.
+        """
+        count = len(self.index.slugs)
+        languages = range(len(self.index.languages))
+        exact_factor = [1.0 if i in own_languages else OTHER_LANGUAGE_WEIGHT for i in languages]
+        loose_factor = [1.0 if i in own_languages else OTHER_LANGUAGE_LOOSE for i in languages]
+        totals = [0.0] * count
+        support = [0] * count
+        specific = [False] * count
+        postings = self.index.postings
+        for unit in units:
+            best: dict[int, float] = {}
+            for term, (strength, loose) in unit.terms.items():
+                factor = loose_factor if loose else exact_factor
+                for posting in postings.get(term, ()):
+                    value = strength * posting.weight * factor[posting.language]
+                    if value > best.get(posting.entry, 0.0):
+                        best[posting.entry] = value
+            if not best:
+                continue
+            # How many entries the idea stands for: only strong matches count, since an
+            # answer text mentions neighbouring topics ("ask the Jobcenter about it").
+            spread = max(sum(v for v in best.values() if v >= STRONG_MATCH), 1.0)
+            idf = math.log((count + 1) / (spread + 0.5))
+            # Words found in many entries ("Lampertheim", "help") count much less again.
+            idf *= min(1.0, idf / IDF_FULL) * unit.weight
+            for entry, value in best.items():
+                totals[entry] += idf * value
+                if idf * value >= SUPPORT_MIN_SCORE:
+                    support[entry] += 1
+                    specific[entry] = specific[entry] or spread <= MAX_SPREAD
+        ranked = sorted(
+            (
+                _Ranked(self.index.slugs[i], score, support[i], specific[i])
+                for i, score in enumerate(totals)
+                if score > 0
+            ),
+            key=lambda item: -item.score,
+        )
+        return ranked[:MAX_MATCHES]
+
+    def _decide(self, ranked: list[_Ranked], language: str | None, on_topic: bool) -> Answer:
+        if not ranked:
+            return Answer(AnswerKind.NONE, (), language)
+        top = ranked[0]
+        best_raw = top.score
+        confidence = 1.0 - math.exp(-best_raw / CONFIDENCE_SCALE)
+        matches = tuple(Match(r.slug, round(confidence * r.score / best_raw, 4)) for r in ranked)
+        # One idea alone must be strong; two that agree may each be weaker. Generic ideas
+        # need one specific idea beside them, or many of them agreeing.
+        needed = MIN_SCORE if top.support >= 2 else MIN_SCORE_ONE_IDEA
+        telling = top.specific or top.support >= MIN_GENERIC_SUPPORT
+        if not telling or best_raw < needed:
+            candidates = [
+                m
+                for r, m in zip(ranked[:3], matches[:3], strict=True)
+                if r.score >= SUGGEST_RATIO * best_raw
+            ]
+            if on_topic and best_raw >= MIN_SCORE_SUGGEST and len(candidates) >= 2:
+                return Answer(AnswerKind.AMBIGUOUS, tuple(candidates), language)
+            return Answer(AnswerKind.NONE, matches, language)
+        if matches[0].slug == self.emergency_slug:
+            return Answer(AnswerKind.EMERGENCY, matches[:1], language)
+        close = [
+            m
+            for r, m in zip(ranked[1:3], matches[1:3], strict=True)
+            if r.score >= CLOSE_RATIO * best_raw
+        ]
         if close:
-            return Answer(AnswerKind.AMBIGUOUS, (matches[0], *close))
-        return Answer(AnswerKind.MATCH, matches)
+            return Answer(AnswerKind.AMBIGUOUS, (matches[0], *close), language)
+        return Answer(AnswerKind.MATCH, matches, language)

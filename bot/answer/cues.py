@@ -1,0 +1,98 @@
+"""Finding the phrases of the word lists (emergency words, greetings, synonyms …) in a question.
+
+A phrase matches when its words occur in the question in the same order, with at most a
+couple of other words between them ("не хочу больше жить" matches "не хочу жить"). A word
+matches the same word, the same stem in the phrase's language, a word starting with it
+(``word*``), or the same word with a small typo (for longer words: "krankenwagn").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.answer.lexicon import Mode, Phrase
+from bot.answer.normalise import Token, script_of
+from bot.answer.stemming import Stemmers
+
+FUZZY_MIN_CHARS = 6  # shorter words differ by one letter from too many others
+FUZZY_CUTOFF = 88.0  # rapidfuzz ratio (0-100) a typo must reach
+PREFIX_KEY_CHARS = 3  # prefix words are found through their first letters
+MAX_GAP = 2  # other words allowed between two words of a phrase
+
+
+@dataclass(frozen=True)
+class Hit:
+    phrase: Phrase
+    positions: frozenset[int]  # the question's words the phrase covers
+
+
+class PhraseMatcher:
+    def __init__(self, phrases: Sequence[Phrase], stemmers: Stemmers) -> None:
+        self.phrases = list(phrases)
+        self.by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.prefixes: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        self.fuzzy: dict[str, list[str]] = defaultdict(list)
+        self.fuzzy_slots: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for p, phrase in enumerate(self.phrases):
+            for w, word in enumerate(phrase.words):
+                if word.mode is Mode.PREFIX:
+                    self.prefixes[word.text[:PREFIX_KEY_CHARS]].append((word.text, p, w))
+                    continue
+                self.by_key[word.text].append((p, w))
+                if word.mode is Mode.EXACT:
+                    continue
+                token = Token(word.raw, word.text, script_of(word.text))
+                for key in stemmers.stems_in(token, phrase.language):
+                    self.by_key[key].append((p, w))
+                if len(word.text) >= FUZZY_MIN_CHARS:
+                    if word.text not in self.fuzzy_slots:
+                        self.fuzzy[word.text[0]].append(word.text)
+                    self.fuzzy_slots[word.text].append((p, w))
+
+    def match(self, tokens: Sequence[Token], terms: Sequence[set[str]]) -> list[Hit]:
+        """The phrases all of whose words occur in the question."""
+        seen: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for i, (token, keys) in enumerate(zip(tokens, terms, strict=True)):
+            found = False
+            for key in keys:
+                for p, w in self.by_key.get(key, ()):
+                    seen[p][w].add(i)
+                    found = True
+            for prefix, p, w in self.prefixes.get(token.folded[:PREFIX_KEY_CHARS], ()):
+                if token.folded.startswith(prefix):
+                    seen[p][w].add(i)
+                    found = True
+            if not found and len(token.folded) >= FUZZY_MIN_CHARS:
+                bucket = self.fuzzy.get(token.folded[0])
+                if bucket:
+                    for text, _, _ in process.extract(
+                        token.folded, bucket, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+                    ):
+                        for p, w in self.fuzzy_slots[text]:
+                            seen[p][w].add(i)
+        hits = []
+        for p, words in seen.items():
+            phrase = self.phrases[p]
+            if len(words) != len(phrase.words):
+                continue
+            chain = _in_order([sorted(words[w]) for w in range(len(phrase.words))], -1)
+            if chain is not None:
+                hits.append(Hit(phrase, frozenset(chain)))
+        return hits
+
+
+def _in_order(places: list[list[int]], after: int) -> tuple[int, ...] | None:
+    """Positions, one per word, increasing and close together; None if there are none."""
+    if not places:
+        return ()
+    for position in places[0]:
+        if position <= after or (after >= 0 and position - after > MAX_GAP + 1):
+            continue
+        rest = _in_order(places[1:], position)
+        if rest is not None:
+            return (position, *rest)
+    return None

@@ -1,0 +1,244 @@
+"""The answerer's features, each with examples in every language.
+
+The examples are written for these tests; none is taken from the benchmark's question set.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.answer import Answer, Answerer, AnswerKind
+
+
+def best(answer: Answer) -> str | None:
+    return answer.best.slug if answer.best else None
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "slug"),
+    [
+        ("de", "ich bin gerade umgezogen und muss meine neue adresse melden", "anmeldung"),
+        ("de-simple", "ich will deutsch lernen kurs b1 wo", "integrationskurs"),
+        ("en", "my landlord keeps my deposit", "mietrecht"),
+        ("tr", "oturum iznimin süresi doluyor ne yapmalıyım", "aufenthalt"),
+        ("pl", "szukam pracy w lampertheim", "jobsuche"),
+        ("ro", "vreau sa fac cerere pentru cetatenie germana", "einbuergerung"),
+        ("it", "ho bisogno di un interprete per il medico", "dolmetscher"),
+        ("bg", "търся квартира под наем", "wohnungssuche"),
+        ("ar", "بدي اسجل ابني بكورس الماني للاطفال", "sprachfoerderung-kinder"),
+        ("fa", "کمک هزینه اجاره خانه می خواهم", "wohngeld"),
+        ("uk", "як отримати дозвіл на роботу", "arbeitserlaubnis"),
+        ("ru", "хочу стать волонтером", "ehrenamt-engagieren"),
+    ],
+)
+def test_a_whole_question_finds_its_entry(
+    answerer: Answerer, language: str, question: str, slug: str
+) -> None:
+    answer = answerer.answer(question, language)
+    assert answer.kind is AnswerKind.MATCH and best(answer) == slug
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "slug"),
+    [
+        ("de", "wohngelt beantragn", "wohngeld"),
+        ("de", "anmeldunk termin", "anmeldung"),
+        ("en", "intergration cours", "integrationskurs"),
+        ("tr", "vatandaslik basvurusu", "einbuergerung"),  # without ş, ı
+        ("pl", "zasilek z jobcenter", "buergergeld"),  # without ł
+        ("ro", "chiria prea mare ajutor", "wohngeld"),  # without ă
+        ("it", "permesso di soggiorno scaduto", "aufenthalt"),
+        ("bg", "регистрация на адрес", "anmeldung"),
+        ("ar", "اريد تجديد الاقامة", "aufenthalt"),  # without hamza
+        ("fa", "مشاوره برای مهاجرین", "migrationsberatung"),
+        ("ru", "социальное жилье wbs", "wohnberechtigungsschein"),  # е for ё
+    ],
+)
+def test_typos_and_missing_letters(answerer: Answerer, language: str, question: str, slug: str):
+    assert best(answerer.answer(question, language)) == slug
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "slug"),
+    [
+        ("en", "wbs", "wohnberechtigungsschein"),
+        ("de", "jmd", "migrationsberatung"),
+        ("de", "mbe", "migrationsberatung"),
+        ("en", "b1 course", "integrationskurs"),
+        ("tr", "b2 kursu", "berufssprachkurs"),
+        ("ru", "вбс как получить", "wohnberechtigungsschein"),
+    ],
+)
+def test_abbreviations(answerer: Answerer, language: str, question: str, slug: str) -> None:
+    assert best(answerer.answer(question, language)) == slug
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "slug"),
+    [
+        ("tr", "nerede Anmeldung yapabilirim", "anmeldung"),
+        ("ar", "وين لازم اعمل Anmeldung", "anmeldung"),
+        ("fa", "Ausbildung برای من", "ausbildung"),
+        ("ru", "Duldung работа", "arbeitserlaubnis"),
+        ("uk", "Ausbildung для дорослих", "ausbildung"),
+        ("pl", "jak zaczac ausbildung", "ausbildung"),
+    ],
+)
+def test_german_words_inside_other_languages(
+    answerer: Answerer, language: str, question: str, slug: str
+) -> None:
+    assert best(answerer.answer(question, language)) == slug
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "slug"),
+    [
+        ("ru", "бюргергельд", "buergergeld"),
+        ("uk", "аусбільдунг", "ausbildung"),
+        ("fa", "آوسبیلدونگ", "ausbildung"),
+        ("ar", "انملدونغ", "anmeldung"),
+    ],
+)
+def test_german_words_in_other_scripts(answerer: Answerer, language: str, question: str, slug):
+    assert best(answerer.answer(question, language)) == slug
+
+
+def test_words_of_other_languages_still_count(answerer: Answerer) -> None:
+    assert best(answerer.answer("اريد social housing", "ar")) == "wohnberechtigungsschein"
+    assert best(answerer.answer("где можно найти работу", "de")) == "jobsuche"
+    # Russian typed in Latin letters.
+    assert best(answerer.answer("ishchu kvartiru v lampertheime", "ru")) == "wohnungssuche"
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("de", "wettervorhersage für morgen"),
+        ("en", "who won the football match yesterday"),
+        ("tr", "en iyi telefon hangisi ucuz telefon"),
+        ("pl", "opowiedz mi kawał"),
+        ("ro", "asdkjh qwpoeiru"),
+        ("it", "4711 0815"),
+        ("bg", "кой спечели мача"),
+        ("ar", "نكتة حلوة"),
+        ("fa", "قیمت طلا امروز"),
+        ("uk", "погода на завтра"),
+        ("ru", "рецепт борща"),
+        ("de-simple", "xqzv wlkj"),
+    ],
+)
+def test_what_the_bot_does_not_know_is_declined(answerer: Answerer, language: str, question: str):
+    answer = answerer.answer(question, language)
+    assert answer.kind is AnswerKind.NONE and answer.best is None
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting"),
+    [("de", "Hallo!"), ("de-simple", "hallo guten morgen"), ("en", "good evening"),
+     ("tr", "selam"), ("pl", "dzień dobry"), ("ro", "bună ziua"), ("it", "buongiorno"),
+     ("bg", "здравейте"), ("ar", "مرحبا"), ("fa", "درود"), ("uk", "доброго дня"),
+     ("ru", "добрый вечер")],
+)  # fmt: skip
+def test_greetings_show_the_menu(answerer: Answerer, language: str, greeting: str) -> None:
+    assert answerer.answer(greeting, language).kind is AnswerKind.GREETING
+
+
+def test_a_greeting_with_a_question_is_a_question(answerer: Answerer) -> None:
+    assert best(answerer.answer("hallo, ich brauche wohngeld", "de")) == "wohngeld"
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("de", "mein nachbar droht mir mit einem messer"),
+        ("de-simple", "mein kind hat nachts sehr hohes fieber"),
+        ("en", "i want to kill myself"),
+        ("tr", "kocam bana şiddet uyguluyor"),
+        ("pl", "mąż mnie bije co zrobić"),
+        ("ro", "am nevoie de ambulanta"),
+        ("it", "mio marito mi picchia"),
+        ("bg", "трябва ми линейка"),
+        ("ar", "جوزي بيضربني كل يوم"),
+        ("fa", "به پلیس نیاز دارم"),
+        ("uk", "потрібна швидка допомога"),
+        ("ru", "муж меня бьет"),
+    ],
+)
+def test_emergencies_in_every_language(answerer: Answerer, language: str, question: str) -> None:
+    for asked in (language, "de", None):  # whatever language the user chose
+        answer = answerer.answer(question, asked)
+        assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
+
+
+def test_an_emergency_comes_before_anything_else(answerer: Answerer) -> None:
+    answer = answerer.answer("my husband hits me and we need a new flat", "en")
+    assert answer.kind is AnswerKind.EMERGENCY and answer.matches[0].slug == "notfall"
+
+
+def test_illness_beside_another_topic_is_no_alarm(answerer: Answerer) -> None:
+    answer = answerer.answer("ich bin krank und habe einen termin beim jobcenter", "de")
+    assert answer.kind is AnswerKind.MATCH and best(answer) == "jobsuche"
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "among"),
+    [
+        ("de", "deutschkurs", {"integrationskurs", "berufssprachkurs"}),
+        ("de", "ehrenamt", {"ehrenamt-engagieren", "ehrenamt-hilfe"}),
+        ("de", "wohnung", {"wohnungssuche"}),
+        ("en", "flat", {"wohnungssuche"}),
+    ],
+)
+def test_did_you_mean_for_close_entries(
+    answerer: Answerer, language: str, question: str, among: set[str]
+) -> None:
+    answer = answerer.answer(question, language)
+    assert answer.kind is AnswerKind.AMBIGUOUS
+    offered = [m.slug for m in answer.matches]
+    assert 2 <= len(offered) <= 3 and among <= set(offered)
+    assert answer.best is None  # the user chooses
+
+
+def test_matches_are_ranked_with_scores_between_0_and_1(answerer: Answerer) -> None:
+    answer = answerer.answer("my landlord wants more money for heating", "en")
+    scores = [m.score for m in answer.matches]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 < s <= 1.0 for s in scores)
+    assert answer.score == scores[0]
+    assert len({m.slug for m in answer.matches}) == len(answer.matches)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!", "12345", "۱۲۳", "\u200c\u200f", "x" * 5000])
+def test_empty_and_odd_input(answerer: Answerer, text: str) -> None:
+    answer = answerer.answer(text, "de")
+    assert answer.kind is AnswerKind.NONE and answer.best is None
+
+
+def test_an_unknown_language_code_is_ignored(answerer: Answerer) -> None:
+    assert best(answerer.answer("wohngeld beantragen", "xx")) == "wohngeld"
+
+
+def test_a_long_question_stays_fast(answerer: Answerer) -> None:
+    text = "ich suche eine wohnung und arbeit und einen deutschkurs " * 100
+    start = time.perf_counter()
+    answerer.answer(text, "de")
+    assert time.perf_counter() - start < 1.0  # generous: a guard, not a benchmark
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "slug"),
+    [
+        ("en", "is there a football team for kids", "vereine-freizeit"),
+        ("de", "mein sohn sucht einen fußballverein", "vereine-freizeit"),
+        ("ru", "мой сын ищет футбольную секцию", "vereine-freizeit"),
+        ("ar", "ابني بدو يتعلم مهنة", "ausbildung"),
+        ("en", "my daughter needs german lessons at school", "sprachfoerderung-kinder"),
+        ("de", "deutschkurs für kinder", "sprachfoerderung-kinder"),
+    ],
+)
+def test_who_a_question_is_for_counts_less_than_what_it_is_about(
+    answerer: Answerer, language: str, question: str, slug: str
+) -> None:
+    assert best(answerer.answer(question, language)) == slug

@@ -1,0 +1,163 @@
+"""The search vocabulary in locales/<code>/search.yaml: loading, checking, adding a language."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer, AnswerKind
+from bot.answer.check import check_vocabulary
+from bot.answer.lexicon import Mode, load_lexicons
+from bot.catalog.loader import ContentError, load_catalog
+from bot.library import Library
+from tests.conftest import ROOT
+
+
+def test_every_language_has_its_word_lists(library: Library) -> None:
+    lexicons = load_lexicons(ROOT / "locales", library.catalog.languages)
+    for lang in library.catalog.languages:
+        lexicon = lexicons.get(lang.code)
+        assert lexicon.stopwords, lang.code
+        assert lexicon.greetings and lexicon.emergency and lexicon.out_of_scope, lang.code
+        assert lexicon.synonyms, lang.code
+
+
+def test_shipped_vocabulary_has_no_warnings(library: Library) -> None:
+    problems, warnings = check_vocabulary(ROOT / "locales", library.catalog)
+    assert problems == [] and warnings == []
+
+
+def test_include_merges_another_language(library: Library) -> None:
+    lexicons = load_lexicons(ROOT / "locales", library.catalog.languages)
+    simple, german = lexicons.get("de-simple"), lexicons.get("de")
+    assert german.stopwords <= simple.stopwords
+    assert {p.text for p in german.emergency} <= {p.text for p in simple.emergency}
+
+
+def test_markers_for_exact_words_and_prefixes(library: Library) -> None:
+    lexicons = load_lexicons(ROOT / "locales", library.catalog.languages)
+    modes = {w.text: w.mode for p in lexicons.get("de").emergency for w in p.words}
+    assert modes["polizei"] is Mode.EXACT
+    assert {w.mode for p in lexicons.get("de").out_of_scope for w in p.words if w.text == "krypto"}
+    assert any(w.mode is Mode.PREFIX for p in lexicons.get("de").out_of_scope for w in p.words)
+
+
+def write_vocabulary(tmp_path: Path, code: str, text: str) -> Path:
+    locales = tmp_path / "locales"
+    (locales / code).mkdir(parents=True, exist_ok=True)
+    (locales / code / "search.yaml").write_text(text, encoding="utf-8")
+    return locales
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("greetings:\n  - hi\nemergency: : x\n", 3, "YAML syntax error"),
+        ("greetings:\n  - hi\ngreeting:\n  - hello\n", 3, "unknown key"),
+        ("synonyms:\n  landlord: vermieter\n  landlord: kaution\n", 3, "appears twice"),
+        ("emergency:\n  - police\n  - po*\n", 3, "at least 3 letters"),
+        ("emergency:\n  - po=lice\n", 2, "'=' goes before a word"),
+        ("emergency:\n  - '?!'\n", 2, "contains no word"),
+        ("synonyms:\n  landlord: ''\n", 2, "say which words it stands for"),
+        ("stopwords: a b\nsuffixes: ing ed\n", 2, "for languages without a Snowball stemmer"),
+        ("include: xx\n", 1, "not another language"),
+        ("- just\n- a list\n", 1, "expected 'key: value' lines"),
+    ],
+)
+def test_problems_name_file_and_line(
+    library: Library, tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    locales = write_vocabulary(tmp_path, "en", text)
+    with pytest.raises(ContentError) as caught:
+        load_lexicons(locales, library.catalog.languages)
+    [problem] = caught.value.problems
+    assert problem.file == "locales/en/search.yaml"
+    assert problem.line == line
+    assert message in problem.message
+
+
+def test_a_too_long_ending_points_at_a_mistake(library: Library, tmp_path: Path) -> None:
+    locales = write_vocabulary(tmp_path, "uk", "suffixes: >-\n  ами ями\n  квартира: wohnung\n")
+    with pytest.raises(ContentError) as caught:
+        load_lexicons(locales, library.catalog.languages)
+    assert "too long for a word ending" in str(caught.value)
+
+
+def test_include_of_a_file_that_includes_is_refused(library: Library, tmp_path: Path) -> None:
+    locales = write_vocabulary(tmp_path, "de", "include: en\n")
+    write_vocabulary(tmp_path, "en", "include: it\n")
+    write_vocabulary(tmp_path, "it", "stopwords: il\n")
+    with pytest.raises(ContentError) as caught:
+        load_lexicons(locales, library.catalog.languages)
+    assert "include only plain files" in str(caught.value)
+
+
+def test_a_synonym_for_a_word_no_entry_has_is_a_warning(library: Library, tmp_path: Path):
+    locales = write_vocabulary(tmp_path, "en", "synonyms:\n  landlord: vermieterr\n")
+    problems, warnings = check_vocabulary(locales, library.catalog)
+    assert problems == []
+    assert warnings == [
+        "locales/en/search.yaml:2: 'landlord' stands for 'vermieterr', which no entry contains"
+    ]
+
+
+def test_content_check_reports_vocabulary_problems(content_copy: Path, tmp_path: Path) -> None:
+    locales = content_copy.parent / "locales"
+    path = locales / "fa" / "search.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "unknown_list: []\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "WEGWEISER_CONTENT_DIR": str(content_copy),
+        "WEGWEISER_LOCALES_DIR": str(locales),
+        "WEGWEISER_DATA_DIR": str(tmp_path / "d"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "check"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "locales/fa/search.yaml:" in result.stdout
+    assert "'unknown_list': unknown key" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_broken_vocabulary_keeps_the_last_good_library(content_copy: Path) -> None:
+    from bot.library import LibraryHolder
+
+    locales = content_copy.parent / "locales"
+    holder = LibraryHolder(content_copy, locales)
+    before = holder.current
+    (locales / "en" / "search.yaml").write_text("greetings: [\n", encoding="utf-8")
+    problems = holder.reload()
+    assert problems and problems[0].file == "locales/en/search.yaml"
+    assert holder.current is before
+
+
+def test_a_new_language_needs_files_only(content_copy: Path) -> None:
+    """Kurdish (Kurmanji): no Snowball stemmer, so its endings come from its file."""
+    with (content_copy / "languages.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("- code: ku\n  fallback: en\n")
+    entry = content_copy / "entries/wohnen/wohngeld"
+    (entry / "ku.md").write_text(
+        "---\ntitle: Alîkariya kirê (Wohngeld)\nquestions:\n  - alîkariya kirê\n"
+        "  - kirê pir biha ye\n---\nWohngeld alîkariyek e ji bo kirê.\n",
+        encoding="utf-8",
+    )
+    locales = content_copy.parent / "locales"
+    write_vocabulary(
+        content_copy.parent, "ku",
+        "stopwords: ez tu ji bo li\ngreetings:\n  - silav\n  - rojbaş\n"
+        "emergency:\n  - polîs\n  - ambulans\nout_of_scope:\n  - hewa\n"
+        "synonyms:\n  xanî: wohnung\nsuffixes: an ên ê\n",
+    )  # fmt: skip
+    catalog = load_catalog(content_copy)
+    answerer = Answerer(catalog, load_lexicons(locales, catalog.languages))
+    assert answerer.answer("silav", "ku").kind is AnswerKind.GREETING
+    assert answerer.answer("polîs lazim e", "ku").kind is AnswerKind.EMERGENCY
+    assert answerer.answer("hewa çawa ye", "ku").kind is AnswerKind.NONE
+    found = answerer.answer("alîkariyên kirê", "ku")  # "-ên" is cut by the Kurdish endings
+    assert found.kind is AnswerKind.MATCH and found.best and found.best.slug == "wohngeld"
