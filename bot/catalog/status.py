@@ -33,15 +33,21 @@ class LanguageStatus:
         return {"missing": self.missing, "outdated": self.outdated, "unreviewed": self.unreviewed}
 
 
+# A catalog whose Last-Translator says this was made by machine and awaits a person.
+MACHINE_MARK = "machine"
+
+
 def _ui_messages(
     locales_dir: Path, code: str, locale: str, wanted: set[str]
-) -> tuple[set[str], bool]:
+) -> tuple[set[str], bool, bool]:
+    """Translated messages, whether the catalog exists, and whether it is machine-made."""
     path = po_path(locales_dir, code)
     if not path.exists():
-        return set(), False
+        return set(), False, False
     catalog = read_catalog(path, locale)
     done = {str(m.id) for m in catalog if m.id and m.string and not m.fuzzy}
-    return done & wanted, True
+    machine = MACHINE_MARK in (catalog.last_translator or "").lower()
+    return done & wanted, True, machine
 
 
 def translation_status(
@@ -81,11 +87,15 @@ def translation_status(
             elif lang.code in service.unreviewed:
                 status.unreviewed.append(f"service:{service.id}")
         if locales_dir is not None and ui_messages:
-            done, exists = _ui_messages(locales_dir, lang.code, lang.locale, ui_messages)
+            done, exists, machine = _ui_messages(
+                locales_dir, lang.code, lang.locale, ui_messages
+            )
             status.total += len(ui_messages)
             status.missing += [f"ui:{m}" for m in sorted(ui_messages - done)]
             if not exists:
                 status.missing.append("ui catalog")
+            elif machine:
+                status.unreviewed.append("ui catalog")
         report[lang.code] = status
     return report
 
