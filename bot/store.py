@@ -3,24 +3,43 @@
 Only what a conversation needs is kept: the chosen language and the menu position.
 Platform user ids are stored as keyed hashes (HMAC-SHA256 with the installation's
 secret), never in clear; ``forget`` removes every row of a user.
+
+User states are cached in memory, and a changed state is written within
+``FLUSH_DELAY`` seconds, many users in one transaction: a database round trip per
+message would cost more than everything else the bot does. One process owns a
+platform's users (``wegweiser run`` or one command per platform), so the cache stays
+true. A crash can lose the last fraction of a second of menu positions, never
+anything written before; ``close`` writes what is pending.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, delete, event, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+log = logging.getLogger(__name__)
 
 MAX_OPTIONS_STORED = 40
 UNANSWERED_MAX_CHARS = 500
+FLUSH_DELAY = 0.2  # seconds a changed user state may wait before it is written
+CACHE_SIZE = 50_000  # user states kept in memory; the least recently used go first
 
 
 def utcnow() -> dt.datetime:
@@ -62,6 +81,14 @@ class UserState:
     options: list[str] = field(default_factory=list)
     known: bool = False  # False until stored once
 
+    def copy(self) -> UserState:
+        return replace(self, options=list(self.options))
+
+    def same_as(self, other: UserState) -> bool:
+        return (self.language, self.language_chosen, self.position, self.options) == (
+            other.language, other.language_chosen, other.position, other.options
+        )  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Unanswered:
@@ -89,10 +116,12 @@ class Store:
         if sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         # SQLite takes one writer at a time and makes others sleep and retry; queueing
-        # this process's writes here keeps many users' messages from stalling each other.
-        self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
-            asyncio.Lock() if sqlite else contextlib.nullcontext()
-        )
+        # this process's writes here keeps many users' messages from stalling each other,
+        # and orders a flush and a /forget of the same user on every database.
+        self._write_lock = asyncio.Lock()
+        self._cache: OrderedDict[str, UserState] = OrderedDict()
+        self._dirty: set[str] = set()
+        self._flusher: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         """Create the schema on first start; existing tables and rows are left as they are."""
@@ -100,6 +129,10 @@ class Store:
             await conn.run_sync(Base.metadata.create_all)
 
     async def close(self) -> None:
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        await self.flush()
         await self.engine.dispose()
 
     def user_key(self, platform: str, user_id: str) -> str:
@@ -108,37 +141,105 @@ class Store:
 
     async def load(self, platform: str, user_id: str) -> UserState:
         key = self.user_key(platform, user_id)
-        async with self._sessions() as session:
-            row = await session.get(UserRow, key)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached.copy()
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(UserRow.__table__).where(UserRow.key == key))).first()
         if row is None:
             return UserState(key=key)
         try:
             options = [str(o) for o in json.loads(row.options or "[]")]
         except (ValueError, TypeError):
             options = []
-        return UserState(key, row.language, row.language_chosen, row.position, options, True)
+        state = UserState(key, row.language, row.language_chosen, row.position, options, True)
+        self._remember(state)
+        return state.copy()
 
     async def save(self, state: UserState) -> None:
-        async with self._write_lock, self._sessions() as session, session.begin():
-            row = await session.get(UserRow, state.key)
-            if row is None:
-                row = UserRow(key=state.key)
-                session.add(row)
-            row.language = state.language
-            row.language_chosen = state.language_chosen
-            row.position = state.position[:80]
-            row.options = json.dumps(state.options[:MAX_OPTIONS_STORED])
-            row.updated_at = utcnow()
+        """Remember ``state``; it is written within FLUSH_DELAY seconds if it changed."""
+        cached = self._cache.get(state.key)
         state.known = True
+        if cached is not None and cached.same_as(state):
+            return
+        self._remember(state.copy())
+        self._dirty.add(state.key)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_later())
+
+    def _remember(self, state: UserState) -> None:
+        self._cache[state.key] = state
+        self._cache.move_to_end(state.key)
+        while len(self._cache) > CACHE_SIZE:
+            key, _ = next(iter(self._cache.items()))
+            if key in self._dirty:  # never drop a state that is not written yet
+                break
+            del self._cache[key]
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY)
+        try:
+            await self.flush()
+        except Exception:  # kept dirty: the next change or close tries again
+            log.exception("could not write user states")
+
+    async def flush(self) -> None:
+        """Write every changed user state now, in one transaction."""
+        async with self._write_lock:
+            if not self._dirty:
+                return
+            keys, self._dirty = self._dirty, set()
+            try:
+                async with self.engine.begin() as conn:
+                    await self._upsert(conn, self._rows(keys))
+            except BaseException:
+                self._dirty |= keys  # written with the next change or at close
+                raise
+
+    def _rows(self, keys: set[str]) -> list[dict[str, object]]:
+        now = utcnow()
+        return [
+            {
+                "key": key,
+                "language": state.language,
+                "language_chosen": state.language_chosen,
+                "position": state.position[:80],
+                "options": json.dumps(state.options[:MAX_OPTIONS_STORED]),
+                "updated_at": now,
+            }
+            for key in keys
+            if (state := self._cache.get(key)) is not None
+        ]
+
+    async def _upsert(self, conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
+        if not rows:
+            return
+        table = UserRow.__table__
+        dialect = self.engine.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            statement = insert(table)
+            columns = {c: statement.excluded[c] for c in rows[0] if c != "key"}
+            await conn.execute(
+                statement.on_conflict_do_update(index_elements=["key"], set_=columns), rows
+            )
+            return
+        # Any other database: replace the rows in the same transaction.
+        await conn.execute(delete(table).where(table.c.key.in_([r["key"] for r in rows])))
+        await conn.execute(table.insert(), rows)
 
     async def forget(self, platform: str, user_id: str) -> bool:
         """Delete everything stored about this user; True if there was anything."""
         key = self.user_key(platform, user_id)
-        async with self._write_lock, self._sessions() as session, session.begin():
-            result = await session.execute(delete(UserRow).where(UserRow.key == key))
-        return bool(result.rowcount)
+        had_state = self._cache.pop(key, None) is not None
+        self._dirty.discard(key)
+        async with self._write_lock, self.engine.begin() as conn:
+            result = await conn.execute(delete(UserRow).where(UserRow.key == key))
+        return bool(result.rowcount) or had_state
 
     async def count_users(self) -> int:
+        await self.flush()
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(UserRow)) or 0)
 

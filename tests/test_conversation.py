@@ -113,7 +113,9 @@ async def test_user_ids_are_never_stored_in_clear(
 ):
     chat = Chat(conversation, user_id="secret-user-123456789")
     await chat.send("/start de")
-    raw = (tmp_path / "test.db").read_bytes()
+    await store.flush()
+    assert await store.count_users() == 1
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("test.db*"))  # with the WAL file
     assert b"secret-user-123456789" not in raw
     assert store.user_key("test", "secret-user-123456789") != store.user_key(
         "other", "secret-user-123456789"
