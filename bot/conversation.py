@@ -374,7 +374,7 @@ class _Turn:
                 self.text(self.t("That message is too long. Please ask a short question.")),
                 self.home_menu(),
             ]
-        answer = self.lib.answerer.answer(text, self.lang)
+        answer = self.lib.answer(text, self.lang)
         replies: list[Reply] = []
         if answer.kind is AnswerKind.EMERGENCY and self.catalog.emergency:
             return [self.entry_answer(self.catalog.emergency)]

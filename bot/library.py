@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import Answerer
+from bot.answer import Answer, Answerer
 from bot.answer.lexicon import load_lexicons
 from bot.catalog.loader import ContentError, Problem, load_catalog
 from bot.catalog.model import Catalog
@@ -19,12 +20,32 @@ from bot.i18n import I18n
 
 log = logging.getLogger(__name__)
 
+# Many people ask the same few things ("wohngeld", "deutschkurs"); answers to recent
+# questions are kept, per Library, so a reload starts afresh.
+ANSWER_CACHE_SIZE = 20_000
+
 
 @dataclass(frozen=True)
 class Library:
     catalog: Catalog
     answerer: Answerer
     i18n: I18n
+    _answers: OrderedDict[tuple[str, str | None], Answer] = field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )
+
+    def answer(self, text: str, language: str | None) -> Answer:
+        """``answerer.answer``, remembered for the most recent questions."""
+        key = (text, language)
+        found = self._answers.get(key)
+        if found is not None:
+            self._answers.move_to_end(key)
+            return found
+        found = self.answerer.answer(text, language)
+        self._answers[key] = found
+        if len(self._answers) > ANSWER_CACHE_SIZE:
+            self._answers.popitem(last=False)
+        return found
 
     @classmethod
     def load(cls, content_dir: Path, locales_dir: Path) -> Library:

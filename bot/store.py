@@ -40,6 +40,7 @@ MAX_OPTIONS_STORED = 40
 UNANSWERED_MAX_CHARS = 500
 FLUSH_DELAY = 0.2  # seconds a changed user state may wait before it is written
 CACHE_SIZE = 50_000  # user states kept in memory; the least recently used go first
+PURGE_EVERY = dt.timedelta(hours=1)  # how often old unanswered questions are dropped
 
 
 def utcnow() -> dt.datetime:
@@ -122,6 +123,9 @@ class Store:
         self._cache: OrderedDict[str, UserState] = OrderedDict()
         self._dirty: set[str] = set()
         self._flusher: asyncio.Task[None] | None = None
+        self._questions: list[tuple[str, str | None, dt.datetime]] = []
+        self._keep_days: int | None = None
+        self._purged = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     async def open(self) -> None:
         """Create the schema on first start; existing tables and rows are left as they are."""
@@ -165,6 +169,9 @@ class Store:
             return
         self._remember(state.copy())
         self._dirty.add(state.key)
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_later())
 
@@ -187,14 +194,29 @@ class Store:
     async def flush(self) -> None:
         """Write every changed user state now, in one transaction."""
         async with self._write_lock:
-            if not self._dirty:
+            purge = self._keep_days is not None and utcnow() - self._purged > PURGE_EVERY
+            if not (self._dirty or self._questions or purge):
                 return
             keys, self._dirty = self._dirty, set()
+            questions, self._questions = self._questions, []
             try:
                 async with self.engine.begin() as conn:
                     await self._upsert(conn, self._rows(keys))
+                    if questions:
+                        await conn.execute(
+                            UnansweredRow.__table__.insert(),
+                            [{"question": q, "language": lang, "created_at": at}
+                             for q, lang, at in questions],
+                        )  # fmt: skip
+                    if purge and self._keep_days is not None:
+                        # One interval early, so nothing outlives the promise between purges.
+                        limit = utcnow() - dt.timedelta(days=self._keep_days) + PURGE_EVERY
+                        table = UnansweredRow.__table__
+                        await conn.execute(delete(table).where(table.c.created_at < limit))
+                        self._purged = utcnow()
             except BaseException:
                 self._dirty |= keys  # written with the next change or at close
+                self._questions[:0] = questions
                 raise
 
     def _rows(self, keys: set[str]) -> list[dict[str, object]]:
@@ -246,16 +268,20 @@ class Store:
     async def add_unanswered(
         self, question: str, language: str | None, keep_days: int | None = None
     ) -> None:
-        """Keep a question; with ``keep_days``, drop those older in the same go, so a bot
-        that runs for months never holds one longer than promised."""
-        async with self._write_lock, self._sessions() as session, session.begin():
-            session.add(UnansweredRow(question=question[:UNANSWERED_MAX_CHARS], language=language))
-            if keep_days is not None:
-                limit = utcnow() - dt.timedelta(days=keep_days)
-                await session.execute(delete(UnansweredRow).where(UnansweredRow.created_at < limit))
+        """Keep a question, written with the next batch; with ``keep_days``, older ones are
+        dropped at least hourly, so a bot that runs for months never holds one longer
+        than promised."""
+        self._questions.append((question[:UNANSWERED_MAX_CHARS], language, utcnow()))
+        if keep_days is not None:
+            self._keep_days = keep_days
+        self._schedule_flush()
 
     async def list_unanswered(self, limit: int = 100) -> list[Unanswered]:
+        await self.flush()
         query = select(UnansweredRow).order_by(UnansweredRow.id.desc()).limit(limit)
+        if self._keep_days is not None:
+            oldest = utcnow() - dt.timedelta(days=self._keep_days)
+            query = query.where(UnansweredRow.created_at >= oldest)
         async with self._sessions() as session:
             rows = (await session.scalars(query)).all()
         return [Unanswered(r.question, r.language, r.created_at) for r in rows]

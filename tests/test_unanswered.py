@@ -16,6 +16,7 @@ from tests.conftest import CONTENT, LOCALES, Chat
 
 
 async def age_all(store: Store, days: int) -> None:
+    await store.flush()
     async with store._sessions() as session, session.begin():
         await session.execute(
             update(UnansweredRow).values(created_at=utcnow() - dt.timedelta(days=days))

@@ -83,6 +83,11 @@ POLL_TIMEOUT = dt.timedelta(seconds=30)
 POLL_READ_TIMEOUT = 40.0  # seconds; above POLL_TIMEOUT, so an idle poll is not an error
 # Different users are served at the same time; one user's messages strictly in order.
 MAX_CONCURRENT_UPDATES = 64
+# HTTP connections to the Bot API. httpx scans its whole pool for every request, so a
+# pool as large as PTB's default (256) costs more CPU under load than it saves; requests
+# beyond these wait briefly for a free connection.
+CONNECTION_POOL_SIZE = 4
+POOL_TIMEOUT = 10.0  # seconds a request may wait for a free connection
 # Telegram's documented overall limit for a bot (messages per second).
 DEFAULT_MAX_MESSAGES_PER_SECOND = 30
 RETRY_AFTER_ATTEMPTS = 5  # 429 answers honoured in a row before a reply is given up
@@ -347,6 +352,8 @@ class TelegramBot:
             .rate_limiter(DeliveryLimiter(self.config.max_messages_per_second))
             .concurrent_updates(PerUserOrder())
             .get_updates_read_timeout(POLL_READ_TIMEOUT)
+            .connection_pool_size(CONNECTION_POOL_SIZE)
+            .pool_timeout(POOL_TIMEOUT)
             .build()
         )
         application.add_handler(TypeHandler(Update, self.on_update))
