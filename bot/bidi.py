@@ -18,8 +18,9 @@ _LTR_PIECE = re.compile(
     r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"  # URLs
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
     r"|\+?\d[\d ()/.\-–]*\d"  # phone numbers, times, ranges
-    # Latin-script words, with the spaces, digits and punctuation between them
-    r"|[A-Za-zÀ-ɏ][A-Za-zÀ-ɏ0-9.,&'’()/\-–]*(?:[ ]+[A-Za-zÀ-ɏ0-9][A-Za-zÀ-ɏ0-9.,&'’()/\-–]*)*"
+    # Latin-script words, with the spaces, digits and punctuation between them; brackets
+    # stay outside, so the sentence around mirrors them as it should
+    r"|[A-Za-zÀ-ɏ][A-Za-zÀ-ɏ0-9.,&'’/\-–]*(?:[ ]+[A-Za-zÀ-ɏ0-9][A-Za-zÀ-ɏ0-9.,&'’/\-–]*)*"
 )
 
 

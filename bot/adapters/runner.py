@@ -36,9 +36,14 @@ class Platform:
     # and those whose reason the adapter has logged already.
     clear_errors: tuple[str, ...] = ()
     logged_errors: tuple[str, ...] = ()
+    # Variables that other commands read (e.g. for 'wegweiser links'), not the bot itself.
+    not_for_running: tuple[str, ...] = ()
 
     def configured(self, env: Mapping[str, str]) -> bool:
-        return any(k.startswith(self.env_prefix) and v.strip() for k, v in env.items())
+        return any(
+            k.startswith(self.env_prefix) and k not in self.not_for_running and v.strip()
+            for k, v in env.items()
+        )
 
 
 PLATFORMS = (
@@ -48,6 +53,7 @@ PLATFORMS = (
         "TelegramConfig",
         "TELEGRAM_",
         logged_errors=("TelegramStop",),
+        not_for_running=("TELEGRAM_BOT_USERNAME",),
     ),
     Platform(
         "matrix",
