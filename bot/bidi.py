@@ -28,7 +28,14 @@ def isolate_ltr(text: str) -> str:
     """Wrap each left-to-right piece of ``text`` in LRI … PDI; idempotent."""
     if LRI in text:
         return text
-    return _LTR_PIECE.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", text)
+    return _LTR_PIECE.sub(_isolate, text)
+
+
+def _isolate(match: re.Match[str]) -> str:
+    # Sentence punctuation after a name belongs to the right-to-left sentence.
+    piece = match.group(0)
+    core = piece.rstrip(".,;:–-")
+    return f"{LRI}{core}{PDI}{piece[len(core):]}"
 
 
 def rtl_lines(text: str) -> str:

@@ -83,6 +83,7 @@ def test_isolates_keep_numbers_urls_and_german_names_intact() -> None:
     assert isolate_ltr(isolated) == isolated  # idempotent
     # Brackets stay outside the isolate, so the Arabic sentence mirrors them correctly.
     assert isolate_ltr("السكن (Wohngeld)") == f"السكن ({LRI}Wohngeld{PDI})"
+    assert isolate_ltr("في Lampertheim.") == f"في {LRI}Lampertheim{PDI}."
     assert isolated.replace(LRI, "").replace(PDI, "") == sentence  # nothing else changes
     lines = rtl_lines("سطر\n\nسطر 2\nVHS 06206").split("\n")
     assert lines == [RLM + "سطر", "", RLM + "سطر 2", RLM + LRI + "VHS 06206" + PDI]
