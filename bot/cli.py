@@ -207,15 +207,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_locales_update(settings)
     if args.command == "unanswered":
         return asyncio.run(cmd_unanswered(settings, args.limit))
-    if args.command in ("matrix", "run"):
+    if args.command in ("matrix", "telegram", "run"):
         from bot.adapters.runner import run_platforms
 
-        names = ["matrix"] if args.command == "matrix" else None
+        if log.getEffectiveLevel() > logging.INFO:  # a service says that it runs, and what it skips
+            logging.getLogger("bot").setLevel(logging.INFO)
+        names = None if args.command == "run" else [args.command]
         return asyncio.run(run_platforms(settings, names))
-    if args.command == "telegram":
-        from bot.adapters.telegram import run_command
-
-        return asyncio.run(run_command(settings))
     if args.command == "links":
         from bot.links import links_command
 

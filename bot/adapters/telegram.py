@@ -33,7 +33,6 @@ import logging
 import os
 import re
 import secrets
-import signal
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +67,7 @@ from telegram.ext import (
 from bot.adapters.telegram_render import Outgoing, render_turn
 from bot.app import App
 from bot.catchup import is_fresh
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError
 from bot.conversation import Incoming
 from bot.i18n import N_
 from bot.replies import BACK, EMERGENCY, HELP, HOME, LANGUAGE, Menu, Reply
@@ -658,26 +657,3 @@ async def fetch_username(config: TelegramConfig) -> str:
         raise ConfigError(
             f"cannot ask Telegram for the bot's name ({exc}); set TELEGRAM_BOT_USERNAME instead"
         ) from None
-
-
-async def run_command(settings: Settings) -> int:
-    """``wegweiser telegram``: serve until SIGINT or SIGTERM."""
-    config = TelegramConfig.from_env()
-    if log.getEffectiveLevel() > logging.INFO:  # a service says that it runs, and what it skips
-        log.setLevel(logging.INFO)
-    app = await App.open(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    watcher = asyncio.create_task(app.library.watch(settings.reload_seconds or 10))
-    try:
-        await serve(app, stop, config=config)
-    except TelegramStop:
-        return 1  # the reason is logged already
-    finally:
-        watcher.cancel()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-        await app.close()
-    return 0
