@@ -1,11 +1,11 @@
 """Question text and language → ranked entries with scores, or "no confident match".
 
 The order of checks is the order of importance: emergency words first (in every language,
-whatever language the user chose), then greetings, then topics the bot never answers,
-then the search itself. The search looks at every language's texts; words of the
-question's own languages (the one asked in, the one recognised, and German, whose official
-words migrants use in every language) count fully, words found only in other languages a
-little less.
+whatever language the user chose), then greetings, then topics the bot never answers
+(unless the rest of the question is clearly about an entry), then the search itself. The
+search looks at every language's texts; words of the question's own languages (the one
+asked in, the one recognised, and German, whose official words migrants use in every
+language) count fully, words found only in other languages a little less.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from bot.answer.cues import PhraseMatcher
-from bot.answer.index import SearchIndex, language_scripts, pair_keys, token_terms
+from bot.answer.index import SearchIndex, language_scripts, token_terms
 from bot.answer.langdetect import Detection, LanguageDetector, distinctive_letters
-from bot.answer.lexicon import Lexicons, Synonym, load_lexicons
+from bot.answer.lexicon import Lexicons, Mode, Synonym, load_lexicons
 from bot.answer.normalise import Script, Token, fold, tokenize
 from bot.answer.result import Answer, AnswerKind, Match
 from bot.answer.stemming import Stemmers
@@ -41,17 +41,23 @@ SUFFIX_STRENGTH = 0.7  # "kurs" → "deutschkurs"
 COMPOUND_STRENGTH = 0.9  # "wohngeldantrag" → "wohngeld" + "antrag"
 SYNONYM_STRENGTH = 0.9  # from the language's synonym list
 PAIR_STRENGTH = 1.0  # two words in a row, as in a title or question
+PAIR_GAP_STRENGTH = 0.8  # the same with one other word between them
 PAIR_ALTERNATIVES = 4  # stand-ins (typo, prefix …) per word tried in pairs
 TRANSLIT_STRENGTH = 0.8  # "бюргергелд" → "burgergeld"
 PREFIX_MIN_CHARS = 4
 SUFFIX_MIN_CHARS = 4
 COMPOUND_MIN_CHARS = 8
 COMPOUND_PART_CHARS = 4
+SPLIT_COMPOUND_STRENGTH = 0.9  # "sozial wohnung" → "sozialwohnung"
+COMPOUND_HEAD_CHARS = 4  # a German compound's last word, known without its first part ...
+COMPOUND_FIRST_CHARS = 5  # ... after a first part at least this long
+COMPOUND_HEAD_STRENGTH = 0.8  # "ingenieursdiplom" → "diplom": a kind of diploma
 AFFIX_LIMIT = 24  # prefix/suffix relatives considered per word
 FUZZY_MIN_CHARS = 5
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio: about one wrong letter in a word of six
 FUZZY_SHORT_CHARS = 5  # up to this length ...
 FUZZY_SHORT_CUTOFF = 85.0  # ... a letter too many or too few, not a different letter
+ARABIC_FUZZY_CUTOFF = 88.0  # written without vowels, a letter more is often another word
 TRANSLIT_CUTOFF = 80.0
 SHORT_WORD_CHARS = 2  # words this short count half: "da", "ok", "b1" is an exception
 SHORT_WORD_WEIGHT = 0.5
@@ -68,10 +74,15 @@ MIN_SCORE_ONE_IDEA = 2.0  # the same when only one word of the question points t
 SUPPORT_MIN_SCORE = 0.5  # a word adding less than this does not count as pointing there
 MAX_SPREAD = 1.8  # a specific idea points to no more entries than this
 MIN_GENERIC_SUPPORT = 3  # ... or this many generic ideas agree
+AGREEING_LEAD = 0.7  # ... or two, when no other entry reaches this share of the best score
 CLOSE_RATIO = 0.9  # a runner-up this close to the best makes a "did you mean"
+EMERGENCY_CLOSE_RATIO = 0.7  # the same when the best is the emergency card (found by search)
+EMERGENCY_TIE_RATIO = 0.85  # another entry this close to the emergency card comes first
 SHORT_QUESTION_WORDS = 3  # up to this many words, a known but vague question gets options
 MIN_SCORE_SUGGEST = 0.8  # ... if its best entry reaches this
 SUGGEST_RATIO = 0.7  # ... offering the entries at least this close to the best
+MIN_SUGGESTIONS = 1  # ... ("did you mean Schimmel?" for "schimel" is one)
+OFF_TOPIC_OVERRIDE = 4.0  # with a topic the bot never answers, the rest must score this much
 
 
 @dataclass
@@ -95,6 +106,15 @@ class _Ranked(NamedTuple):
     score: float  # the raw sum of the ideas' contributions
     support: int  # ideas adding at least SUPPORT_MIN_SCORE
     specific: bool  # one of them points to few entries
+
+
+def _by_namespace(terms: list[tuple[str, float]]) -> dict[str, list[tuple[str, float]]]:
+    """A word's pair terms by stemmer ("" for folded words): pairs join within one."""
+    grouped: dict[str, list[tuple[str, float]]] = {}
+    for term, strength in terms:
+        namespace, _, value = term.rpartition(":")
+        grouped.setdefault(namespace, []).append((value, strength))
+    return grouped
 
 
 @contextlib.contextmanager
@@ -146,6 +166,7 @@ class Answerer:
         self._synonyms: list[Synonym] = [s for lx in everyone for s in lx.synonyms]
         self.synonyms = PhraseMatcher([s.phrase for s in self._synonyms], self.stemmers)
         self._synonym_of = {id(s.phrase): s for s in self._synonyms}
+        self._heads = self._compound_heads()
         emergency = catalog.emergency
         self.emergency_slug = emergency.slug if emergency else None
         self._term_cache: dict[str, set[str]] = {}
@@ -187,13 +208,22 @@ class Answerer:
                 unit.add(other, SUFFIX_STRENGTH, loose=True)
         units = [unit]
         if not exact:
-            parts = self._compound_parts(word)
+            # A word that begins a known longer word ("nebenkosten" → "nebenkostenabrechnung")
+            # is that word shortened, not a compound to take apart ("neben" + "kosten").
+            parts = [] if unit.terms else self._compound_parts(word)
             if parts:
                 units = [_Unit({part: (COMPOUND_STRENGTH, True)}) for part in parts]
             elif len(word) >= FUZZY_MIN_CHARS:
+                head = self._compound_head(word) if token.script is Script.LATIN else None
+                if head:
+                    for found in self._units_for(Token(head, head, Script.LATIN)):
+                        for term, (strength, _) in found.terms.items():
+                            unit.add(term, strength * COMPOUND_HEAD_STRENGTH, loose=True)
                 # In a short word one wrong letter is another word ("يتعلم", "يتكلم"): there
                 # only a missing or extra letter counts as a typo.
                 cutoff = FUZZY_CUTOFF if len(word) > FUZZY_SHORT_CHARS else FUZZY_SHORT_CUTOFF
+                if token.script is Script.ARABIC:
+                    cutoff = max(cutoff, ARABIC_FUZZY_CUTOFF)
                 self._add_fuzzy(unit, word, index.fuzzy_buckets.get(word[0]), cutoff)
             if token.script in (Script.CYRILLIC, Script.ARABIC) and len(word) >= FUZZY_MIN_CHARS:
                 latin = to_latin(word)
@@ -227,6 +257,11 @@ class Answerer:
             bucket = self.index.fuzzy_buckets.get(cyrillic[0])
             self._add_fuzzy(unit, cyrillic, bucket, FUZZY_CUTOFF, TRANSLIT_STRENGTH)
 
+    def _cyrillic_terms(self, token: Token) -> set[str]:
+        """The terms of a Latin-letter word read as Russian or Ukrainian ("zhitelstvo")."""
+        cyrillic = fold(to_cyrillic(token.folded))
+        return self._terms(Token(cyrillic, cyrillic, Script.CYRILLIC)) if cyrillic else set()
+
     def _compound_parts(self, word: str) -> list[str]:
         """``word`` as two indexed words ("wohngeldantrag"), allowing a linking "s"."""
         if len(word) < COMPOUND_MIN_CHARS:
@@ -241,6 +276,36 @@ class Answerer:
             if tail.startswith("s") and tail[1:] in known and len(tail) > COMPOUND_PART_CHARS:
                 return [head, tail[1:]]
         return []
+
+    def _compound_heads(self) -> dict[str, str]:
+        """German words that can end a compound, each with the indexed word it stands for:
+        the texts' own words, and the German synonyms of one word ("club" → "verein")."""
+        heads = {word: word for word in self.index.source_word_set}
+        for code in self.index.source_family:
+            for synonym in self.lexicons.get(code).synonyms:
+                words = synonym.phrase.words
+                if len(words) != 1 or words[0].mode is not Mode.WORD or len(synonym.targets) != 1:
+                    continue
+                target = tokenize(synonym.targets[0])
+                if len(target) == 1 and target[0].folded in self.index.word_set:
+                    heads.setdefault(words[0].text, target[0].folded)
+        return heads
+
+    def _compound_head(self, word: str) -> str | None:
+        """The indexed word for the longest German word ``word`` ends with ("tischtennisclub").
+
+        In a German compound the last word says what it is; the first parts only narrow
+        it down, so the last word alone is a fair stand-in when the whole is unknown.
+        """
+        if len(word) < COMPOUND_MIN_CHARS:
+            return None
+        # The first part must be long enough to be a word of its own: "ver-gessen" is
+        # no kind of "essen".
+        for cut in range(COMPOUND_FIRST_CHARS, len(word) - COMPOUND_HEAD_CHARS + 1):
+            head = self._heads.get(word[cut:])
+            if head is not None:
+                return head
+        return None
 
     def _synonym_units(self, synonym: Synonym) -> list[_Unit]:
         """One unit per word the synonym stands for, as if the user had typed those words."""
@@ -296,6 +361,14 @@ class Answerer:
             minor |= self.lexicons.get(lang).minor
         return stopwords, minor
 
+    def _question_stemmers(self, detection: Detection, asked: str | None) -> frozenset[str] | None:
+        """The stemmers of the question's languages; None (all) when they are not known."""
+        codes = {code for code in (asked, detection.language) if code}
+        if not codes:
+            return None
+        by_language = self.stemmers.by_language
+        return frozenset(by_language[code].key for code in codes if code in by_language)
+
     def _own_languages(self, detection: Detection, asked: str | None) -> set[int]:
         """Indexes of the languages whose words count fully for this question."""
         codes = set(self.index.source_family)
@@ -313,22 +386,39 @@ class Answerer:
         detection = self.detector.detect(tokens, asked)
         found_language = detection.language
         terms = [self._terms(t) for t in tokens]
+        if self.scripts.get(found_language or asked or "") is Script.CYRILLIC:
+            # "vid na zhitelstvo": Russian without a Cyrillic keyboard is still Russian, for
+            # the emergency words and the synonyms too.
+            terms = [
+                terms[i] | self._cyrillic_terms(t) if t.script is Script.LATIN else terms[i]
+                for i, t in enumerate(tokens)
+            ]
         if self.emergency_slug and self.emergency.match(tokens, terms):
             return Answer(AnswerKind.EMERGENCY, (Match(self.emergency_slug, 1.0),), found_language)
         stopwords, minor = self._word_lists(detection, asked)
         greeted: set[int] = set()
         for hit in self.greetings.match(tokens, terms):
-            greeted |= hit.positions
+            greeted |= hit.everywhere
         rest = [i for i, t in enumerate(tokens) if i not in greeted and t.folded not in stopwords]
         if greeted and not rest:
             return Answer(AnswerKind.GREETING, (), found_language)
-        if self.out_of_scope.match(tokens, terms):
-            return Answer(AnswerKind.NONE, (), found_language)
+        off_topic: set[int] = set()
+        question_stemmers = self._question_stemmers(detection, asked)
+        for hit in self.out_of_scope.match(tokens, terms, question_stemmers):
+            off_topic |= hit.positions
+        if off_topic:
+            # A topic the bot never answers ("cooking") declines the question, unless the
+            # rest of it is clearly about an entry: "I can cook and would like to volunteer".
+            rest = [i for i in rest if i not in off_topic]
         units, unknown = self._units(tokens, terms, rest, minor)
         ranked = self._rank(units, self._own_languages(detection, asked))
+        if off_topic and not (
+            ranked and ranked[0].score >= OFF_TOPIC_OVERRIDE and ranked[0].support >= 2
+        ):
+            return Answer(AnswerKind.NONE, (), found_language)
         # A short question whose every word is known, like "Deutschkurs", is on topic
         # even when no single entry stands out: then the bot asks which one is meant.
-        on_topic = 0 < len(rest) <= SHORT_QUESTION_WORDS and unknown == 0
+        on_topic = 0 < len(rest) <= SHORT_QUESTION_WORDS and unknown == 0 and not off_topic
         return self._decide(ranked, found_language, on_topic)
 
     def _units(
@@ -347,6 +437,7 @@ class Answerer:
             by_position[i] = [
                 _Unit(dict(u.terms), u.weight * weights[i]) for u in self._units_for(tokens[i])
             ]
+        self._join_split_compounds(tokens, rest, by_position, weights)
         known = {i for i, units in by_position.items() if units}
         extra: list[_Unit] = []
         seen: set[tuple[frozenset[int], tuple[str, ...]]] = set()
@@ -371,19 +462,56 @@ class Answerer:
                 extra.extend(_Unit(dict(u.terms), u.weight) for u in targets)
             known.update(positions)
         # Two words in a row that stand together in a title or question count once more,
-        # also when one of them was misspelt ("intergration course").
+        # also when one of them was misspelt ("intergration course"); with one word between
+        # them a little less ("look for a cheap flat" is still about looking for a flat).
         postings = self.index.postings
-        for first, second in itertools.pairwise(rest):
-            pair = _Unit()
-            for a, strength_a in self._pair_terms(terms[first], by_position[first]):
-                for b, strength_b in self._pair_terms(terms[second], by_position[second]):
-                    for key in pair_keys((a,), (b,)):
-                        if key in postings:
-                            pair.add(key, PAIR_STRENGTH * min(strength_a, strength_b))
+        firsts = {i: self._pair_terms(terms[i], by_position[i]) for i in rest}
+        seconds = {i: _by_namespace(firsts[i]) for i in rest}
+        spans = [(pair, PAIR_STRENGTH) for pair in itertools.pairwise(rest)]
+        spans += [((a, b), PAIR_GAP_STRENGTH) for a, b in zip(rest, rest[2:], strict=False)]
+        for (first, second), span_strength in spans:
+            # A pair counts no more than its lesser word: "kids" in "football for kids".
+            pair = _Unit(weight=min(weights[first], weights[second]))
+            following = seconds[second]
+            for a, strength_a in firsts[first]:
+                for value, strength_b in following.get(a.rpartition(":")[0], ()):
+                    key = f"{a} {value}"  # as pair_keys makes them
+                    if key in postings:
+                        pair.add(key, span_strength * min(strength_a, strength_b))
             if pair.terms:
                 extra.append(pair)
         units = [u for units in by_position.values() for u in units] + extra
         return units, len(set(rest) - known)
+
+    def _join_split_compounds(
+        self,
+        tokens: Sequence[Token],
+        rest: list[int],
+        by_position: dict[int, list[_Unit]],
+        weights: dict[int, float],
+    ) -> None:
+        """Two words that the texts write as one ("sozial wohnung", "wohn geld") stand for it.
+
+        Learners often split German compounds; each half then also means the whole word.
+        """
+        known = self.index.word_set
+        for first, second in itertools.pairwise(rest):
+            a, b = tokens[first], tokens[second]
+            if second != first + 1 or a.script is not Script.LATIN or b.script is not a.script:
+                continue
+            joined = a.folded + b.folded
+            if len(joined) < COMPOUND_MIN_CHARS:
+                continue
+            # The texts' own word, or the word a German synonym stands for ("stellen
+            # angebote" → "Stellenangebote" → "Jobbörse").
+            word = joined if joined in known else self._heads.get(joined)
+            if word is None:
+                continue
+            for i in (first, second):
+                units = by_position[i]
+                if not units:
+                    units.append(_Unit(weight=weights[i]))
+                units[0].add(word, SPLIT_COMPOUND_STRENGTH, loose=True)
 
     @staticmethod
     def _pair_terms(exact: set[str], units: list[_Unit]) -> list[tuple[str, float]]:
@@ -391,7 +519,7 @@ class Answerer:
         found = {term: 1.0 for term in exact}
         alternatives = sorted(
             ((t, s) for u in units for t, (s, _) in u.terms.items() if t not in found),
-            key=lambda item: -item[1],
+            key=lambda item: (-item[1], item[0]),  # the same order in every process
         )
         found.update(alternatives[:PAIR_ALTERNATIVES])
         return list(found.items())
@@ -445,6 +573,19 @@ class Answerer:
     def _decide(self, ranked: list[_Ranked], language: str | None, on_topic: bool) -> Answer:
         if not ranked:
             return Answer(AnswerKind.NONE, (), language)
+        # "An interpreter for the doctor": another topic about as strong as the emergency
+        # card (found by search, not by an emergency word) is what the question is about;
+        # the card stays among the matches but does not make it a "did you mean".
+        first_two = [r.slug for r in ranked[:2]]
+        yielded = (
+            len(ranked) > 1
+            and self.emergency_slug in first_two
+            and min(ranked[0].score, ranked[1].score)
+            >= EMERGENCY_TIE_RATIO * max(ranked[0].score, ranked[1].score)
+        )
+        if yielded:
+            card, other = sorted(ranked[:2], key=lambda r: r.slug != self.emergency_slug)
+            ranked = [other, card._replace(score=min(card.score, other.score)), *ranked[2:]]
         top = ranked[0]
         best_raw = top.score
         confidence = 1.0 - math.exp(-best_raw / CONFIDENCE_SCALE)
@@ -452,23 +593,31 @@ class Answerer:
         # One idea alone must be strong; two that agree may each be weaker. Generic ideas
         # need one specific idea beside them, or many of them agreeing.
         needed = MIN_SCORE if top.support >= 2 else MIN_SCORE_ONE_IDEA
-        telling = top.specific or top.support >= MIN_GENERIC_SUPPORT
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        # Two generic ideas that agree on one entry, well ahead of every other, are telling
+        # too ("find" and "flat": only one entry is about finding a flat).
+        agreeing = top.support >= 2 and runner_up <= AGREEING_LEAD * best_raw
+        telling = top.specific or top.support >= MIN_GENERIC_SUPPORT or agreeing
         if not telling or best_raw < needed:
             candidates = [
                 m
                 for r, m in zip(ranked[:3], matches[:3], strict=True)
                 if r.score >= SUGGEST_RATIO * best_raw
             ]
-            if on_topic and best_raw >= MIN_SCORE_SUGGEST and len(candidates) >= 2:
+            if on_topic and best_raw >= MIN_SCORE_SUGGEST and len(candidates) >= MIN_SUGGESTIONS:
                 return Answer(AnswerKind.AMBIGUOUS, tuple(candidates), language)
             return Answer(AnswerKind.NONE, matches, language)
-        if matches[0].slug == self.emergency_slug:
-            return Answer(AnswerKind.EMERGENCY, matches[:1], language)
+        emergency = matches[0].slug == self.emergency_slug
+        # Without an emergency word, the emergency card needs a clear lead: "nächste Woche"
+        # is no "Wochenende" doctor. Otherwise it is one of the options.
+        ratio = EMERGENCY_CLOSE_RATIO if emergency else CLOSE_RATIO
         close = [
             m
             for r, m in zip(ranked[1:3], matches[1:3], strict=True)
-            if r.score >= CLOSE_RATIO * best_raw
+            if r.score >= ratio * best_raw and not (yielded and r.slug == self.emergency_slug)
         ]
+        if emergency and not close:
+            return Answer(AnswerKind.EMERGENCY, matches[:1], language)
         if close:
             return Answer(AnswerKind.AMBIGUOUS, (matches[0], *close), language)
         return Answer(AnswerKind.MATCH, matches, language)

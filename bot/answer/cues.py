@@ -28,6 +28,7 @@ MAX_GAP = 2  # other words allowed between two words of a phrase
 class Hit:
     phrase: Phrase
     positions: frozenset[int]  # the question's words the phrase covers
+    everywhere: frozenset[int] = frozenset()  # every place one of its words occurs ("moin moin")
 
 
 class PhraseMatcher:
@@ -53,11 +54,22 @@ class PhraseMatcher:
                         self.fuzzy[word.text[0]].append(word.text)
                     self.fuzzy_slots[word.text].append((p, w))
 
-    def match(self, tokens: Sequence[Token], terms: Sequence[set[str]]) -> list[Hit]:
-        """The phrases all of whose words occur in the question."""
+    def match(
+        self,
+        tokens: Sequence[Token],
+        terms: Sequence[set[str]],
+        stemmers: frozenset[str] | None = None,
+    ) -> list[Hit]:
+        """The phrases all of whose words occur in the question.
+
+        With ``stemmers``, a word's stems count only under those stemmers: the English
+        "back" is the German stem of "backen", but no English question is about baking.
+        """
         seen: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
         for i, (token, keys) in enumerate(zip(tokens, terms, strict=True)):
             found = False
+            if stemmers is not None:
+                keys = {k for k in keys if ":" not in k or k.partition(":")[0] in stemmers}
             for key in keys:
                 for p, w in self.by_key.get(key, ()):
                     seen[p][w].add(i)
@@ -81,7 +93,8 @@ class PhraseMatcher:
                 continue
             chain = _in_order([sorted(words[w]) for w in range(len(phrase.words))], -1)
             if chain is not None:
-                hits.append(Hit(phrase, frozenset(chain)))
+                everywhere = frozenset(i for found in words.values() for i in found)
+                hits.append(Hit(phrase, frozenset(chain), everywhere))
         return hits
 
 

@@ -130,6 +130,7 @@ class SearchIndex:
             latin = script_of_char(word[0]) is Script.LATIN and len(word) >= TRANSLIT_MIN_CHARS
             if latin and any(p.language in source_codes for p in self.postings[word]):
                 self.source_words[word[0]].append(word)
+        self.source_word_set = frozenset(w for bucket in self.source_words.values() for w in bucket)
 
     def words_starting(self, prefix: str, limit: int) -> list[str]:
         """Indexed words that begin with ``prefix`` (and are longer), at most ``limit``."""
@@ -169,6 +170,29 @@ def pair_keys(first: Iterable[str], second: Iterable[str]) -> set[str]:
     return keys
 
 
+# The Arabic article with the particles written onto it ("بالسكين" is "with the knife"). The
+# Snowball stemmer leaves some of these combinations on the word; a question word is also
+# looked up without them.
+ARABIC_ARTICLES = ("وبال", "فبال", "وال", "فال", "بال", "كال", "ال")
+ARTICLE_MIN_REST = 3  # letters left after the article: "الم" is no word with an article
+
+
+def without_article(token: Token) -> Token | None:
+    """An Arabic-script word without its article and particles, or None if it has none."""
+    if token.script is not Script.ARABIC:
+        return None
+    for article in ARABIC_ARTICLES:
+        rest = len(token.folded) - len(article)
+        if token.folded.startswith(article) and rest >= ARTICLE_MIN_REST:
+            raw = token.raw[len(article) :] if token.raw.startswith(article) else token.raw
+            return Token(raw, token.folded[len(article) :], token.script)
+    return None
+
+
 def token_terms(token: Token, stemmers: Stemmers) -> set[str]:
     """A question word's own index terms: its folded form and its stems in every language."""
-    return {token.folded, *stemmers.stems(token)}
+    terms = {token.folded, *stemmers.stems(token)}
+    bare = without_article(token)
+    if bare is not None:
+        terms |= {bare.folded, *stemmers.stems(bare)}
+    return terms

@@ -35,8 +35,10 @@ _LETTERS = str.maketrans(
         # Arabic and Persian letter variants: one form each.
         "ة": "ه", "ۀ": "ه", "ە": "ه", "ى": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي", "ک": "ك",
         "ڪ": "ك", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا", "ء": "",
-        # Ukrainian and Russian look-alikes, so "iнтеграцiя" and "интеграция" meet.
-        "і": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е",
+        # Ukrainian and Russian look-alikes, so "iнтеграцiя" and "интеграция" meet; the
+        # soft sign, which Latin spellings ("zhitelstvo") leave out. (The hard sign stays:
+        # in Bulgarian it is a vowel.)
+        "і": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ь": "",
     }
 )  # fmt: skip
 

@@ -10,7 +10,7 @@ class AnswerKind(StrEnum):
     EMERGENCY = "emergency"  # danger words: the emergency card comes first, always
     GREETING = "greeting"  # "hello": show the menu rather than guess
     MATCH = "match"  # one entry with confidence
-    AMBIGUOUS = "ambiguous"  # two or three close entries: ask "did you mean"
+    AMBIGUOUS = "ambiguous"  # close entries (or one, for a typo): ask "did you mean"
     NONE = "none"  # nothing with confidence
 
 
