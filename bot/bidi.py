@@ -35,7 +35,7 @@ def _isolate(match: re.Match[str]) -> str:
     # Sentence punctuation after a name belongs to the right-to-left sentence.
     piece = match.group(0)
     core = piece.rstrip(".,;:–-")
-    return f"{LRI}{core}{PDI}{piece[len(core):]}"
+    return f"{LRI}{core}{PDI}{piece[len(core) :]}"
 
 
 def rtl_lines(text: str) -> str:

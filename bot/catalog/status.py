@@ -87,9 +87,7 @@ def translation_status(
             elif lang.code in service.unreviewed:
                 status.unreviewed.append(f"service:{service.id}")
         if locales_dir is not None and ui_messages:
-            done, exists, machine = _ui_messages(
-                locales_dir, lang.code, lang.locale, ui_messages
-            )
+            done, exists, machine = _ui_messages(locales_dir, lang.code, lang.locale, ui_messages)
             status.total += len(ui_messages)
             status.missing += [f"ui:{m}" for m in sorted(ui_messages - done)]
             if not exists:
