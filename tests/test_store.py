@@ -14,6 +14,12 @@ async def _open(path: Path) -> Store:
     return store
 
 
+async def _choose_language(store: Store, user: str, language: str) -> None:
+    state = await store.load("t", user)
+    state.language = language
+    await store.save(state)
+
+
 async def test_a_changed_state_is_written_soon_and_survives_a_restart(tmp_path: Path) -> None:
     store = await _open(tmp_path / "s.db")
     state = await store.load("telegram", "42")
@@ -57,9 +63,7 @@ async def test_loaded_state_is_a_copy(tmp_path: Path) -> None:
 
 async def test_forget_removes_a_state_not_yet_written(tmp_path: Path) -> None:
     store = await _open(tmp_path / "s.db")
-    state = await store.load("t", "1")
-    state.language = "de"
-    await store.save(state)
+    await _choose_language(store, "1", "de")
     assert await store.forget("t", "1")
     await store.flush()
     assert await store.count_users() == 0
@@ -72,9 +76,7 @@ async def test_forget_removes_a_state_not_yet_written(tmp_path: Path) -> None:
 
 async def test_forget_after_written(tmp_path: Path) -> None:
     store = await _open(tmp_path / "s.db")
-    state = await store.load("t", "1")
-    state.language = "de"
-    await store.save(state)
+    await _choose_language(store, "1", "de")
     await store.flush()
     assert await store.forget("t", "1")
     assert not await store.forget("t", "1")
