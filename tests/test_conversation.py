@@ -182,3 +182,13 @@ def test_clean_text_strips_controls_and_bidi_overrides_but_keeps_zwnj() -> None:
 async def test_arbitrary_text_never_raises(conversation: Conversation, text: str) -> None:
     replies = await conversation.handle(Incoming("prop", "p1", text=text, language_hint="de"))
     assert replies
+
+
+async def test_menu_numbers_in_arabic_and_persian_digits(chat: Chat) -> None:
+    await chat.send("/start ar")
+    [field] = await chat.send("٤")  # Arabic-Indic 4: the fourth field, housing
+    assert isinstance(field, Menu) and field.options[0].code.startswith("e:")
+    assert "e:wohngeld" in [o.code for o in field.options]
+    await chat.send("/start fa")
+    [field] = await chat.send("۲")  # Persian 2: the second field
+    assert isinstance(field, Menu) and "e:integrationskurs" in [o.code for o in field.options]
