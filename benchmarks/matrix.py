@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from nio import (  # noqa: E402
     AsyncClient,
-    AsyncClientConfig,
     InviteMemberEvent,
     MatrixRoom,
     RoomCreateResponse,
@@ -69,22 +68,6 @@ ENCRYPTION_STATE = {
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-async def login(server: SynapseServer, localpart: str, store: Path, encrypted: bool) -> AsyncClient:
-    user_id, token, device_id = await server.register(localpart, PASSWORD)
-    store.mkdir(parents=True, exist_ok=True)
-    client = AsyncClient(
-        server.url,
-        user_id,
-        device_id=device_id,
-        store_path=str(store),
-        config=AsyncClientConfig(encryption_enabled=encrypted),
-    )
-    client.restore_login(user_id, device_id, token)
-    if client.should_upload_keys:
-        await client.keys_upload()
-    return client
 
 
 async def run_echo_bot(client: AsyncClient, stop: asyncio.Event) -> None:
@@ -206,10 +189,12 @@ async def main(count: int, encrypted: bool) -> int:
             app = await App.open(settings)
             config = MatrixConfig(server.url, bot_id, password=PASSWORD)
             tasks.append(asyncio.create_task(serve(app, stop, config=config)))
-            echo = await login(server, "echo", base / "echo", encrypted)
+            echo = await server.nio_client("echo", PASSWORD, base / "echo", encrypted=encrypted)
             clients.append(echo)
             tasks.append(asyncio.create_task(run_echo_bot(echo, stop)))
-            person = Person(await login(server, "person", base / "person", encrypted))
+            person = Person(
+                await server.nio_client("person", PASSWORD, base / "person", encrypted=encrypted)
+            )
             clients.append(person.client)
             await person.sync(0)
 

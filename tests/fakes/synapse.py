@@ -37,6 +37,7 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
+from nio import AsyncClient, AsyncClientConfig
 
 RELAXED_RATE = (10_000.0, 100_000)
 """(per_second, burst_count) used for every rate limiter unless told otherwise."""
@@ -426,6 +427,36 @@ class SynapseServer:
             payload["device_id"] = device_id
         body = await self._request("POST", "/_matrix/client/v3/login", json=payload)
         return body["user_id"], body["access_token"], body["device_id"]
+
+    async def nio_client(
+        self,
+        localpart: str,
+        password: str,
+        store_dir: Path,
+        *,
+        encrypted: bool = False,
+        **config: Any,
+    ) -> AsyncClient:
+        """Register ``localpart`` and return a nio client logged in as it.
+
+        With ``encrypted=True`` the client has an olm store in ``store_dir`` and has
+        already uploaded its device and one-time keys. ``config`` goes to
+        ``AsyncClientConfig``.
+        """
+        user_id, token, device_id = await self.register(localpart, password)
+        store_dir.mkdir(parents=True, exist_ok=True)
+        client = AsyncClient(
+            self.url,
+            user_id,
+            device_id=device_id,
+            store_path=str(store_dir),
+            config=AsyncClientConfig(encryption_enabled=encrypted, **config),
+        )
+        # restore_login also loads (creates) the olm account from store_path.
+        client.restore_login(user_id, device_id, token)
+        if encrypted and client.should_upload_keys:
+            await client.keys_upload()
+        return client
 
     async def whoami(self, access_token: str) -> dict[str, Any]:
         """``/account/whoami`` for a token; raises SynapseError if it is not valid."""

@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest_asyncio
-from nio import AsyncClient, AsyncClientConfig
+from nio import AsyncClient
 
 try:
     from tests.fakes.synapse import SynapseServer, synapse, synapse_factory
@@ -43,35 +43,6 @@ __all__ = ["PASSWORD", "nio_client_factory", "synapse", "synapse_factory"]
 PASSWORD = "correct horse battery staple"
 
 NioClientFactory = Callable[..., Awaitable[AsyncClient]]
-
-
-async def make_nio_client(
-    server: SynapseServer,
-    store_dir: Path,
-    localpart: str,
-    *,
-    encrypted: bool = False,
-    password: str = PASSWORD,
-) -> AsyncClient:
-    """Register ``localpart`` on ``server`` and return a nio client logged in as it.
-
-    With ``encrypted=True`` the client has an olm store in ``store_dir`` and has
-    already uploaded its device and one-time keys.
-    """
-    user_id, token, device_id = await server.register(localpart, password)
-    store_dir.mkdir(parents=True, exist_ok=True)
-    client = AsyncClient(
-        server.url,
-        user_id,
-        device_id=device_id,
-        store_path=str(store_dir),
-        config=AsyncClientConfig(store_sync_tokens=True, encryption_enabled=encrypted),
-    )
-    # restore_login also loads (creates) the olm account from store_path.
-    client.restore_login(user_id, device_id, token)
-    if encrypted and client.should_upload_keys:
-        await client.keys_upload()
-    return client
 
 
 @pytest_asyncio.fixture
@@ -87,8 +58,12 @@ async def nio_client_factory(
 
     async def make(name: str = "user", *, encrypted: bool = False) -> AsyncClient:
         localpart = f"{name}_{secrets.token_hex(4)}"
-        client = await make_nio_client(
-            synapse, tmp_path / f"store-{localpart}", localpart, encrypted=encrypted
+        client = await synapse.nio_client(
+            localpart,
+            PASSWORD,
+            tmp_path / f"store-{localpart}",
+            encrypted=encrypted,
+            store_sync_tokens=True,
         )
         clients.append(client)
         return client

@@ -17,7 +17,6 @@ import pytest
 import pytest_asyncio
 from nio import (
     AsyncClient,
-    AsyncClientConfig,
     MegolmEvent,
     RoomCreateResponse,
     RoomMemberEvent,
@@ -256,19 +255,13 @@ class World:
     ) -> Person:
         """Someone on the homeserver; ``bot`` is a runner here, or the id of a bot elsewhere."""
         localpart = f"{name}_{secrets.token_hex(4)}"
-        user_id, token, device_id = await self.server.register(localpart, PASSWORD)
-        store = self.tmp_path / f"store-{localpart}"
-        store.mkdir(parents=True)
-        client = AsyncClient(
-            self.server.url,
-            user_id,
-            device_id=device_id,
-            store_path=str(store),
-            config=AsyncClientConfig(encryption_enabled=encrypted, max_timeouts=None),
+        client = await self.server.nio_client(
+            localpart,
+            PASSWORD,
+            self.tmp_path / f"store-{localpart}",
+            encrypted=encrypted,
+            max_timeouts=None,
         )
-        client.restore_login(user_id, device_id, token)
-        if encrypted and client.should_upload_keys:
-            await client.keys_upload()
         self.clients.append(client)
         if isinstance(bot, str):
             return Person(client, bot, lambda: None)
