@@ -14,6 +14,7 @@ from bot.conversation import Conversation, Incoming
 from bot.library import Library, LibraryHolder
 from bot.replies import Reply
 from bot.store import Store
+from tests.fakes.telegram_api import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -39,6 +40,15 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     await store.open()
     yield store
     await store.close()
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API server on loopback."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

@@ -33,14 +33,6 @@ POLL_TIMEOUT = dtm.timedelta(seconds=1)
 CHAT = 4242
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def build_app(fake: FakeTelegram, token: str | None = None) -> Application:
     return (
         ApplicationBuilder()

@@ -23,14 +23,6 @@ from tests.fakes.telegram_api import ApiCall, FakeTelegram
 STOP_TIMEOUT = 10.0
 
 
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def make_settings(data_dir: Path, content: Path = CONTENT, **extra: str) -> Settings:
     env = {
         "WEGWEISER_DATA_DIR": str(data_dir),
