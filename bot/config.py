@@ -29,7 +29,8 @@ def _default_data_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "wegweiser"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number setting; a clear ConfigError for anything else."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -84,9 +85,9 @@ class Settings:
             database_url=database_url,
             secret_env=env.get("WEGWEISER_SECRET") or None,
             keep_unanswered=_bool(env, "WEGWEISER_KEEP_UNANSWERED", True),
-            unanswered_days=_int(env, "WEGWEISER_UNANSWERED_DAYS", 90, minimum=1),
-            catchup_minutes=_int(env, "WEGWEISER_CATCHUP_MINUTES", 15),
-            reload_seconds=_int(env, "WEGWEISER_RELOAD_SECONDS", 10),
+            unanswered_days=env_int(env, "WEGWEISER_UNANSWERED_DAYS", 90, minimum=1),
+            catchup_minutes=env_int(env, "WEGWEISER_CATCHUP_MINUTES", 15),
+            reload_seconds=env_int(env, "WEGWEISER_RELOAD_SECONDS", 10),
         )
 
     def prepare_data_dir(self) -> None:

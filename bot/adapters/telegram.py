@@ -67,7 +67,7 @@ from telegram.ext import (
 from bot.adapters.telegram_render import Outgoing, render_turn
 from bot.app import App
 from bot.catchup import is_fresh
-from bot.config import ConfigError
+from bot.config import ConfigError, env_int
 from bot.conversation import Incoming
 from bot.i18n import N_
 from bot.replies import BACK, EMERGENCY, HELP, HOME, LANGUAGE, Menu, Reply
@@ -169,17 +169,8 @@ class TelegramConfig:
                 f"TELEGRAM_BOT_USERNAME must be the bot's user name such as "
                 f"'wegweiser_bot', not '{username}'"
             )
-        rate = _int_env(env, "TELEGRAM_MAX_MESSAGES_PER_SECOND", DEFAULT_MAX_MESSAGES_PER_SECOND)
+        rate = env_int(env, "TELEGRAM_MAX_MESSAGES_PER_SECOND", DEFAULT_MAX_MESSAGES_PER_SECOND)
         return cls(token, api_url, _webhook_from_env(env), username, rate)
-
-
-def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdecimal():
-        raise ConfigError(f"{name} must be a whole number, not '{raw}'")
-    return int(raw)
 
 
 def _webhook_from_env(env: Mapping[str, str]) -> WebhookConfig | None:
@@ -197,7 +188,7 @@ def _webhook_from_env(env: Mapping[str, str]) -> WebhookConfig | None:
             "TELEGRAM_WEBHOOK_SECRET may contain only letters, digits, '_' and '-' "
             "(at most 256 characters)"
         )
-    port = _int_env(env, "TELEGRAM_WEBHOOK_PORT", DEFAULT_WEBHOOK_PORT)
+    port = env_int(env, "TELEGRAM_WEBHOOK_PORT", DEFAULT_WEBHOOK_PORT)
     if not 0 < port < 65536:
         raise ConfigError(f"TELEGRAM_WEBHOOK_PORT must be a port number, not {port}")
     listen = env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or DEFAULT_WEBHOOK_LISTEN

@@ -117,6 +117,14 @@ class _Reader:
             self.problem(path, exc.line, str(exc))
             return None
 
+    def yaml_file(self, path: Path, missing: str | None = None) -> Located | None:
+        """Read and parse ``path``; with ``missing``, its absence is a problem saying so."""
+        if missing is not None and not path.exists():
+            self.problem(path, None, f"missing: {missing}")
+            return None
+        text = self.read_text(path)
+        return self.yaml(path, text) if text is not None else None
+
     def validate(self, model: type[M], located: Located, path: Path, base: tuple = ()) -> M | None:
         data = located.data
         for key in base:
@@ -160,24 +168,14 @@ def _language(spec: LanguageSpec, reader: _Reader, path: Path, line: int) -> Lan
 
 def _load_town(reader: _Reader, root: Path) -> str:
     path = root / "town.yaml"
-    text = reader.read_text(path) if path.exists() else None
-    if text is None:
-        if not path.exists():
-            reader.problem(path, None, "missing: the town's name is required ('name: …')")
-        return ""
-    located = reader.yaml(path, text)
+    located = reader.yaml_file(path, "the town's name is required ('name: …')")
     spec = reader.validate(TownSpec, located, path) if located else None
     return spec.name if spec else ""
 
 
 def _load_languages(reader: _Reader, root: Path) -> list[Language]:
     path = root / "languages.yaml"
-    text = reader.read_text(path) if path.exists() else None
-    if text is None:
-        if not path.exists():
-            reader.problem(path, None, "missing: the list of languages is required")
-        return []
-    located = reader.yaml(path, text)
+    located = reader.yaml_file(path, "the list of languages is required")
     if located is None:
         return []
     if not isinstance(located.data, list) or not located.data:
@@ -214,11 +212,7 @@ def _check_languages(
 
 def _load_fields(reader: _Reader, root: Path, codes: set[str], source: str) -> list[FieldOfAction]:
     path = root / "fields.yaml"
-    if not path.exists():
-        reader.problem(path, None, "missing: the fields of action are required")
-        return []
-    text = reader.read_text(path)
-    located = reader.yaml(path, text) if text is not None else None
+    located = reader.yaml_file(path, "the fields of action are required")
     if located is None:
         return []
     if not isinstance(located.data, dict) or not located.data:
@@ -245,8 +239,7 @@ def _load_services(reader: _Reader, root: Path, codes: set[str]) -> dict[str, Se
     services: dict[str, Service] = {}
     for path in sorted((root / "services").glob("*.y*ml")):
         reader.broken_services.add(path.stem)
-        text = reader.read_text(path)
-        located = reader.yaml(path, text) if text is not None else None
+        located = reader.yaml_file(path)
         if located is None:
             continue
         if isinstance(located.data, dict) and "id" not in located.data:
