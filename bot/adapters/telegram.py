@@ -54,6 +54,7 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import (
     AIORateLimiter,
@@ -63,6 +64,7 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
+from telegram.request import HTTPXRequest
 
 from bot.adapters.telegram_render import Outgoing, render_turn
 from bot.app import App
@@ -82,9 +84,9 @@ POLL_TIMEOUT = dt.timedelta(seconds=30)
 POLL_READ_TIMEOUT = 40.0  # seconds; above POLL_TIMEOUT, so an idle poll is not an error
 # Different users are served at the same time; one user's messages strictly in order.
 MAX_CONCURRENT_UPDATES = 64
-# HTTP connections to the Bot API. httpx scans its whole pool for every request, so a
-# pool as large as PTB's default (256) costs more CPU under load than it saves; requests
-# beyond these wait briefly for a free connection.
+# HTTP connections to the Bot API. httpx checks every pooled connection on each request,
+# so a pool as large as PTB's default (256) costs more CPU under load than it saves;
+# requests beyond these wait for a free connection (``QueuedRequest``).
 CONNECTION_POOL_SIZE = 4
 POOL_TIMEOUT = 10.0  # seconds a request may wait for a free connection
 # Telegram's documented overall limit for a bot (messages per second).
@@ -240,6 +242,33 @@ class DeliveryLimiter(AIORateLimiter):
         raise AssertionError("unreachable")
 
 
+class QueuedRequest(HTTPXRequest):
+    """PTB's HTTP client, with requests beyond the pool's connections waiting here.
+
+    httpcore lets every waiting request retry for a connection each time one is freed
+    and checks every idle connection on each request, so under load a queue inside it
+    costs more CPU than the requests themselves; an asyncio semaphore costs next to none.
+    """
+
+    def __init__(self, connections: int = CONNECTION_POOL_SIZE, wait: float = POOL_TIMEOUT):
+        super().__init__(connection_pool_size=connections, pool_timeout=wait)
+        self._free = asyncio.Semaphore(connections)
+        self._wait = wait  # seconds a request may wait for a connection
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._free.acquire()
+        except TimeoutError:
+            raise TimedOut(
+                "all connections to the Bot API stayed busy; the request was not sent"
+            ) from None
+        try:
+            return await super().do_request(*args, **kwargs)
+        finally:
+            self._free.release()
+
+
 class PerUserOrder(BaseUpdateProcessor):
     """Updates of different users run concurrently; each user's strictly in order."""
 
@@ -342,8 +371,7 @@ class TelegramBot:
             .rate_limiter(DeliveryLimiter(self.config.max_messages_per_second))
             .concurrent_updates(PerUserOrder())
             .get_updates_read_timeout(POLL_READ_TIMEOUT)
-            .connection_pool_size(CONNECTION_POOL_SIZE)
-            .pool_timeout(POOL_TIMEOUT)
+            .request(QueuedRequest())
             .build()
         )
         application.add_handler(TypeHandler(Update, self.on_update))

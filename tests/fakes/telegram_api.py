@@ -444,6 +444,10 @@ class FakeTelegram:
         self.webhook_url: str = ""
         self.webhook_params: JSONDict = {}
 
+        # Requests being answered at once (getUpdates aside), and the most seen so far.
+        self.in_flight = 0
+        self.most_in_flight = 0
+
         self._latency_all = 0.0
         self._latency: dict[str, float] = {}
         self._faults: dict[str, deque[_Fault]] = {}
@@ -771,6 +775,24 @@ class FakeTelegram:
             call.status = 401
             return _error_response(401, "Unauthorized")
 
+        if key == "getupdates":
+            return await self._answer(request, call, key, name, handler, params)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self._answer(request, call, key, name, handler, params)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(
+        self,
+        request: web.BaseRequest,
+        call: ApiCall,
+        key: str,
+        name: str,
+        handler: Callable[[JSONDict], Awaitable[Any] | Any] | None,
+        params: JSONDict,
+    ) -> web.StreamResponse:
         delay = self._latency.get(key, 0.0 if key == "getupdates" else self._latency_all)
         if delay:
             await asyncio.sleep(delay)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
+import pytest
+from telegram import Bot
+from telegram.error import TimedOut
+
+from bot.adapters.telegram import QueuedRequest
 from bot.adapters.telegram_render import MAX_MESSAGE_CHARS, visible_length
 from bot.app import App
 from tests.fakes.telegram_api import FakeTelegram
@@ -54,6 +60,29 @@ async def test_dropped_connection_and_bad_gateway_are_retried(
     assert "e:wohngeld" in buttons(edit)
     assert len(fake.calls("editMessageText")) == 1
     assert len(fake.calls("answerCallbackQuery")) == 1
+
+
+async def test_requests_beyond_the_connections_wait_for_a_free_one(fake: FakeTelegram) -> None:
+    fake.set_latency(0.05, "getMe")
+    bot = Bot(fake.token, base_url=fake.base_url, request=QueuedRequest(connections=2))
+    async with bot:
+        fake.most_in_flight = 0
+        results = await asyncio.gather(*(bot.get_me() for _ in range(8)))
+    assert {user.username for user in results} == {fake.username}
+    assert fake.most_in_flight == 2
+
+
+async def test_a_request_waiting_too_long_for_a_connection_is_not_sent(fake: FakeTelegram) -> None:
+    bot = Bot(fake.token, base_url=fake.base_url, request=QueuedRequest(connections=1, wait=0.1))
+    async with bot:
+        fake.set_latency(1.0, "getMe")
+        calls_before = len(fake.attempts_for("getMe"))
+        slow = asyncio.ensure_future(bot.get_me())
+        await asyncio.sleep(0.05)  # the slow one holds the only connection
+        with pytest.raises(TimedOut, match="stayed busy"):
+            await bot.get_me()
+        await slow
+    assert len(fake.attempts_for("getMe")) == calls_before + 1
 
 
 def long_entry(content: Path) -> list[str]:
