@@ -430,6 +430,13 @@ class _Turn:
 
     def entry_answer(self, entry: Entry, language: str | None = None) -> EntryAnswer:
         lang = language or self.lang
+        self.state.position = f"entry:{entry.slug}"
+        # The same entries are asked for again and again; dates and opening hours are
+        # formatted once per content version (the buttons are in the user's language).
+        key = ("entry", entry.slug, lang, self.lang)
+        return self.lib.kept(key, lambda: self._entry_answer(entry, lang))
+
+    def _entry_answer(self, entry: Entry, lang: str) -> EntryAnswer:
         i18n = self.lib.i18n
         text = self.catalog.text(entry, lang)
         notes = [i18n.tr(lang, "Checked on {date}.", date=i18n.date(entry.meta.checked, lang))]
@@ -442,7 +449,6 @@ class _Turn:
             for sid in entry.meta.services
             if sid in self.catalog.services
         )
-        self.state.position = f"entry:{entry.slug}"
         codes = (BACK, HOME) if entry.field else (HOME,)
         if not entry.meta.emergency:
             codes += (EMERGENCY,)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.answer import Answer, Answerer
 from bot.answer.lexicon import load_lexicons
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 # questions are kept, per Library, so a reload starts afresh.
 ANSWER_CACHE_SIZE = 20_000
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Library:
@@ -33,6 +37,17 @@ class Library:
     _answers: OrderedDict[tuple[str, str | None], Answer] = field(
         default_factory=OrderedDict, compare=False, repr=False
     )
+    # Values made from this content alone (an entry's answer in a language): their keys
+    # are bounded by the content, and a reload starts afresh.
+    _derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, made once per Library for ``key``."""
+        try:
+            return self._derived[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._derived[key] = make()
+            return value
 
     def answer(self, text: str, language: str | None) -> Answer:
         """``answerer.answer``, remembered for the most recent questions."""

@@ -128,6 +128,21 @@ async def test_free_text_question_finds_an_entry(chat: Chat) -> None:
     assert isinstance(replies[0], EntryAnswer) and replies[0].slug == "wohngeld"
 
 
+async def test_an_answer_in_another_language_keeps_the_users_buttons(
+    conversation: Conversation,
+) -> None:
+    question = "How do I apply for housing benefit?"
+    german = Chat(conversation, "u-de")
+    await german.send("/start de")
+    english = Chat(conversation, "u-en")
+    await english.send("/start en")
+    for chat, home in ((german, "Hauptmenü"), (english, "Main menu"), (german, "Hauptmenü")):
+        answer = (await chat.send(question))[0]
+        assert isinstance(answer, EntryAnswer) and answer.slug == "wohngeld"
+        assert answer.language == "en"
+        assert any(home in o.label for o in answer.options)
+
+
 async def test_unanswerable_question_points_to_counselling_and_is_kept(chat: Chat, store: Store):
     await chat.send("/start en")
     [reply] = await chat.send("xqzv wlkj")

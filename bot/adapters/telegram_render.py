@@ -217,29 +217,32 @@ def pack(blocks: Sequence[Block], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """
     messages: list[str] = []
     current = ""
+    current_length = 0  # visible; pieces are whole tags and entities, so lengths add up
 
-    def add(piece: str, separator: str) -> None:
-        nonlocal current
-        candidate = current + separator + piece if current else piece
-        if visible_length(candidate) <= limit:
-            current = candidate
+    def add(piece: str, length: int, separator: str) -> None:
+        nonlocal current, current_length
+        if current and current_length + len(separator) + length <= limit:
+            current += separator + piece
+            current_length += len(separator) + length
             return
         if current:
             messages.append(current)
-        current = piece
+        current, current_length = piece, length
 
     for block in blocks:
         text = "\n".join(block)
-        if visible_length(text) <= limit:
-            add(text, BLOCK_SEPARATOR)
+        length = visible_length(text)
+        if length <= limit:
+            add(text, length, BLOCK_SEPARATOR)
             continue
         first = True
         for line in block:
-            pieces = [line] if visible_length(line) <= limit else _hard_cut(line, limit)
+            length = visible_length(line)
+            pieces = [line] if length <= limit else _hard_cut(line, limit)
             if len(pieces) > 1:
-                log.error("a line of %d characters had to be cut", visible_length(line))
+                log.error("a line of %d characters had to be cut", length)
             for piece in pieces:
-                add(piece, BLOCK_SEPARATOR if first else "\n")
+                add(piece, visible_length(piece), BLOCK_SEPARATOR if first else "\n")
                 first = False
     if current:
         messages.append(current)
