@@ -172,6 +172,62 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
 
 
+# Situations told without the words "police", "ambulance" or "emergency".
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "theres smoke coming out of the flat next door"),
+        ("en", "my dad fell down and wont wake up"),
+        ("en", "my mum has chest pain and her arm is numb"),
+        ("en", "my son is having a seizure"),
+        ("en", "my little girl swallowed some of my pills"),
+        ("en", "the neighbour is beating his wife, she is screaming for help"),
+        ("en", "someone is breaking in downstairs"),
+        ("en", "my friend says he wants to kill himself"),
+        ("en", "my waters broke and i am alone"),
+        ("en", "her throat is swelling after eating nuts"),
+        ("de", "in der küche brennt es, alles voller rauch"),
+        ("de", "mein opa ist umgekippt und nicht ansprechbar"),
+        ("de", "meine frau hat starke brustschmerzen"),
+        ("de", "das baby hat einen fieberkrampf"),
+        ("de", "der nachbar schlägt seine frau"),
+        ("de", "ich werde zwangsverheiratet"),
+        ("de-simple", "mann sperrt mich ein, lässt mich nicht raus"),
+        ("de-simple", "kind etwas geschluckt putzmittel"),
+        ("de-simple", "mein kind ist weg, ich finde mein kind nicht"),
+    ],
+)  # fmt: skip
+def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
+    answer = answerer.answer(question, language)
+    assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "i was fired in march, what money can i get"),
+        ("en", "can i smoke in the flat"),
+        ("en", "my landlord does not respond to my emails"),
+        ("en", "is there a crash course in german"),
+        ("en", "i am locked in a contract for my flat"),
+        ("en", "the water pipe broke in the bathroom"),
+        ("de", "der vermieter reagiert nicht auf meine briefe"),
+        ("de", "darf ich in der wohnung rauchen"),
+        ("de", "beim online antrag ist die seite abgestürzt"),
+        ("de", "das neue gesetz zur einbürgerung ist in kraft getreten"),
+        # Emergency words count in every language: none may look like an everyday word.
+        ("it", "dov'è il jobcenter"),
+        ("it", "ho bisogno di asilo politico"),
+        ("de", "ich komme aus kanada und suche arbeit"),
+        ("fa", "کی آلمانی حرف میزند؟"),
+    ],
+)  # fmt: skip
+def test_words_that_only_sound_like_an_emergency_raise_no_alarm(
+    answerer: Answerer, language: str, question: str
+) -> None:
+    assert answerer.answer(question, language).kind is not AnswerKind.EMERGENCY
+
+
 def test_an_emergency_comes_before_anything_else(answerer: Answerer) -> None:
     answer = answerer.answer("my husband hits me and we need a new flat", "en")
     assert answer.kind is AnswerKind.EMERGENCY and answer.matches[0].slug == "notfall"
