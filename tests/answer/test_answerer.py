@@ -195,6 +195,10 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("de-simple", "mann sperrt mich ein, lässt mich nicht raus"),
         ("de-simple", "kind etwas geschluckt putzmittel"),
         ("de-simple", "mein kind ist weg, ich finde mein kind nicht"),
+        ("de-simple", "mein mann schlagen mich"),
+        ("de-simple", "kind tabletten gegessen"),
+        ("de-simple", "baby nicht atmen"),
+        ("de-simple", "feuer wohnung hilfe"),
     ],
 )  # fmt: skip
 def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
@@ -215,6 +219,9 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("de", "darf ich in der wohnung rauchen"),
         ("de", "beim online antrag ist die seite abgestürzt"),
         ("de", "das neue gesetz zur einbürgerung ist in kraft getreten"),
+        ("de-simple", "mein mann sucht arbeit und wohnung"),
+        ("de-simple", "darf ich rauchen in wohnung"),
+        ("de-simple", "wenn das baby kommt welche geld"),
         # Emergency words count in every language: none may look like an everyday word.
         ("it", "dov'è il jobcenter"),
         ("it", "ho bisogno di asilo politico"),
