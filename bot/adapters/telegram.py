@@ -256,13 +256,16 @@ class QueuedRequest(HTTPXRequest):
         self._wait = wait  # seconds a request may wait for a connection
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        try:
-            async with asyncio.timeout(self._wait):
-                await self._free.acquire()
-        except TimeoutError:
-            raise TimedOut(
-                "all connections to the Bot API stayed busy; the request was not sent"
-            ) from None
+        if self._free.locked():
+            try:
+                async with asyncio.timeout(self._wait):
+                    await self._free.acquire()
+            except TimeoutError:
+                raise TimedOut(
+                    "all connections to the Bot API stayed busy; the request was not sent"
+                ) from None
+        else:
+            await self._free.acquire()  # free: no timer needed
         try:
             return await super().do_request(*args, **kwargs)
         finally:
