@@ -186,6 +186,7 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("en", "my friend says he wants to kill himself"),
         ("en", "my waters broke and i am alone"),
         ("en", "her throat is swelling after eating nuts"),
+        ("en", "a man with a gun is outside our door"),
         ("de", "in der küche brennt es, alles voller rauch"),
         ("de", "mein opa ist umgekippt und nicht ansprechbar"),
         ("de", "meine frau hat starke brustschmerzen"),
@@ -227,6 +228,7 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("it", "ho bisogno di asilo politico"),
         ("de", "ich komme aus kanada und suche arbeit"),
         ("fa", "کی آلمانی حرف میزند؟"),
+        ("tr", "yarım gün iş arıyorum"),
     ],
 )  # fmt: skip
 def test_words_that_only_sound_like_an_emergency_raise_no_alarm(
