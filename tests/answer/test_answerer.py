@@ -69,10 +69,15 @@ def test_typos_and_missing_letters(answerer: Answerer, language: str, question: 
         ("en", "b1 course", "integrationskurs"),
         ("tr", "b2 kursu", "berufssprachkurs"),
         ("ru", "вбс как получить", "wohnberechtigungsschein"),
+        ("de", "mein eAT läuft ab", "aufenthalt"),
     ],
 )
 def test_abbreviations(answerer: Answerer, language: str, question: str, slug: str) -> None:
     assert best(answerer.answer(question, language)) == slug
+
+
+def test_an_abbreviation_that_is_an_english_word_needs_company(answerer: Answerer) -> None:
+    assert best(answerer.answer("we have nothing to eat", "en")) != "aufenthalt"
 
 
 @pytest.mark.parametrize(
