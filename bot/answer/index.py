@@ -57,6 +57,8 @@ def language_scripts(catalog: Catalog, lexicons: Lexicons) -> dict[str, Script]:
         for code, text in entry.texts.items():
             counts[code].update(script_of_char(c) for c in text.title if c.isalpha())
     for lexicon in lexicons.all():
+        if counts.get(lexicon.code):
+            continue  # its titles tell; the word lists run to thousands of words
         words = [w.text for p in lexicon.greetings + lexicon.emergency for w in p.words]
         counts[lexicon.code].update(script_of_char(c) for w in words for c in w if c.isalpha())
     scripts = {}
