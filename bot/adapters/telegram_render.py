@@ -14,6 +14,7 @@ import functools
 import html
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -45,6 +46,7 @@ _NAV_CODES = frozenset({BACK, HOME, EMERGENCY, LANGUAGE, HELP})
 _TAG = re.compile(r"<[^>]*>")
 BLOCK_SEPARATOR = "\n\n"
 KEYBOARD_CACHE_SIZE = 1024  # distinct menus kept ready: languages x menus, with room
+RENDER_CACHE_SIZE = 1024  # entry answers kept rendered (the core makes each once per content)
 
 
 @dataclass(frozen=True)
@@ -249,8 +251,27 @@ def pack(blocks: Sequence[Block], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     return messages
 
 
+# The core makes an entry's answer once per content version and hands out the same object
+# again; it is rendered once too. Keyed by identity, holding the reply so its id stays its own.
+_rendered: OrderedDict[int, tuple[Reply, list[Outgoing]]] = OrderedDict()
+
+
 def render(reply: Reply, limit: int = MAX_MESSAGE_CHARS) -> list[Outgoing]:
     """One reply as one or more messages; its buttons go under the last one."""
+    if not isinstance(reply, EntryAnswer) or limit != MAX_MESSAGE_CHARS:
+        return _render(reply, limit)
+    kept = _rendered.get(id(reply))
+    if kept is not None and kept[0] is reply:
+        _rendered.move_to_end(id(reply))
+        return list(kept[1])
+    messages = _render(reply, limit)
+    _rendered[id(reply)] = (reply, messages)
+    if len(_rendered) > RENDER_CACHE_SIZE:
+        _rendered.popitem(last=False)
+    return list(messages)
+
+
+def _render(reply: Reply, limit: int) -> list[Outgoing]:
     options: tuple[Option, ...] = getattr(reply, "options", ())
     texts = pack(reply_blocks(reply, limit), limit) or ["…"]
     return [Outgoing(text, options if i == len(texts) - 1 else ()) for i, text in enumerate(texts)]

@@ -104,6 +104,16 @@ def test_service_card_is_tappable_and_escaped() -> None:
     assert message.options == answer().options
 
 
+def test_an_answer_rendered_again_is_the_same_and_others_stay_apart() -> None:
+    first, second = answer(body="Eins."), answer(body="Zwei.")
+    for _ in range(2):
+        assert "Eins." in render(first)[0].html and "Zwei." not in render(first)[0].html
+        assert "Zwei." in render(second)[0].html
+    kept = render(first)
+    kept.clear()  # a caller changing its list changes nothing for the next one
+    assert render(first)
+
+
 def test_right_to_left_answer_isolates_left_to_right_pieces() -> None:
     [message] = render(answer(rtl=True, body="اتصل على 06206 935-472 أو www.example.org"))
     lines = [line for line in message.html.split("\n") if line.strip()]
