@@ -15,6 +15,8 @@ BACK = "back"
 LANGUAGE = "language"
 HELP = "help"
 EMERGENCY = "sos"
+# The fixed navigation options, as against topics, entries and languages.
+NAV_CODES = frozenset({HOME, BACK, LANGUAGE, HELP, EMERGENCY})
 
 
 def lang_code(code: str) -> str:

@@ -72,7 +72,7 @@ from bot.catchup import is_fresh
 from bot.config import ConfigError, env_int
 from bot.conversation import Incoming
 from bot.i18n import N_
-from bot.replies import BACK, EMERGENCY, HELP, HOME, LANGUAGE, Menu, Reply
+from bot.replies import NAV_CODES, Menu, Reply
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,6 @@ TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]+$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TELEGRAM_LANGUAGE_RE = re.compile(r"^[a-z]{2}$")  # the codes Telegram users report
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-NAV_ONLY = frozenset({BACK, HOME, EMERGENCY, LANGUAGE, HELP})
 # The bot's commands, with their descriptions for the command menu of each language.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("start from the beginning")),
@@ -349,7 +348,7 @@ def _menu_keyboard(message: Message) -> bool:
     if markup is None:
         return False
     codes = [b.callback_data for row in markup.inline_keyboard for b in row]
-    return any(isinstance(c, str) and c not in NAV_ONLY for c in codes)
+    return any(isinstance(c, str) and c not in NAV_CODES for c in codes)
 
 
 # -- the bot -----------------------------------------------------------------------------

@@ -24,11 +24,7 @@ from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.bidi import RLM, isolate_ltr
 from bot.replies import (
-    BACK,
-    EMERGENCY,
-    HELP,
-    HOME,
-    LANGUAGE,
+    NAV_CODES,
     EntryAnswer,
     Option,
     Reply,
@@ -42,7 +38,6 @@ MAX_MESSAGE_CHARS: int = MessageLimit.MAX_TEXT_LENGTH  # 4096
 MAX_CALLBACK_BYTES: int = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64
 # Short buttons (navigation, languages) share a row; topics and entries get one each.
 SHORT_BUTTONS_PER_ROW = 2
-_NAV_CODES = frozenset({BACK, HOME, EMERGENCY, LANGUAGE, HELP})
 _TAG = re.compile(r"<[^>]*>")
 BLOCK_SEPARATOR = "\n\n"
 KEYBOARD_CACHE_SIZE = 1024  # distinct menus kept ready: languages x menus, with room
@@ -289,7 +284,7 @@ def fits_callback(code: str) -> bool:
 
 
 def _is_short(option: Option) -> bool:
-    return option.code in _NAV_CODES or option.code.startswith("l:")
+    return option.code in NAV_CODES or option.code.startswith("l:")
 
 
 def button_rows(options: Sequence[Option]) -> list[list[Option]]:
