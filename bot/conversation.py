@@ -41,7 +41,17 @@ log = logging.getLogger(__name__)
 # a flood of text from costing time. Telegram's own limit is 4096 characters.
 MAX_QUESTION_CHARS = 1000
 PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-COMMANDS = ("start", "menu", "language", "help", "privacy", "forget")
+# The commands every platform understands, with what they do: /help lists them, and
+# Telegram shows them in its command menu.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("start from the beginning")),
+    ("menu", N_("main menu")),
+    ("language", N_("change the language")),
+    ("help", N_("this help")),
+    ("privacy", N_("what is stored about you")),
+    ("forget", N_("delete everything stored about you")),
+)
+HELP_ORDER = ("menu", "language", "privacy", "forget", "help")  # /start needs no advert
 # Bidi embeddings/overrides/isolates and other invisible controls a user may paste;
 # the zero-width non-joiner (U+200C) stays, Persian needs it.
 _INVISIBLE = re.compile("[\u200b\u200d-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -209,12 +219,9 @@ class _Turn:
             ),
             self.t("Choose a topic, or type your question in your own language."),
             "",
-            "/menu – " + self.t("main menu"),
-            "/language – " + self.t("change the language"),
-            "/privacy – " + self.t("what is stored about you"),
-            "/forget – " + self.t("delete everything stored about you"),
-            "/help – " + self.t("this help"),
         ]
+        described = dict(COMMANDS)
+        lines += [f"/{name} – " + self.t(described[name]) for name in HELP_ORDER]
         return [self.text("\n".join(lines)), self.home_menu()]
 
     def privacy_text(self) -> str:

@@ -70,7 +70,7 @@ from bot.adapters.telegram_render import Outgoing, render_turn
 from bot.app import App
 from bot.catchup import is_fresh
 from bot.config import ConfigError, env_int
-from bot.conversation import Incoming
+from bot.conversation import COMMANDS, Incoming
 from bot.i18n import N_
 from bot.replies import NAV_CODES, Menu, Reply
 
@@ -102,15 +102,6 @@ TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]+$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TELEGRAM_LANGUAGE_RE = re.compile(r"^[a-z]{2}$")  # the codes Telegram users report
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# The bot's commands, with their descriptions for the command menu of each language.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("start from the beginning")),
-    ("menu", N_("main menu")),
-    ("language", N_("change the language")),
-    ("help", N_("this help")),
-    ("privacy", N_("what is stored about you")),
-    ("forget", N_("delete everything stored about you")),
-)
 SORRY = N_("Sorry, something went wrong. Please try again in a moment.")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 import re
 
-from bot.adapters.telegram import COMMANDS
 from bot.adapters.telegram_render import MAX_CALLBACK_BYTES
 from bot.app import App
 from bot.bidi import RLM
+from bot.conversation import COMMANDS
 from tests.fakes.telegram_api import ApiCall, FakeTelegram
 from tests.telegram.conftest import BotRunner, TelegramUser, buttons
 
