@@ -501,7 +501,7 @@ class FakeTelegram:
         if self._runner is not None:
             raise RuntimeError("FakeTelegram already started")
         self._closing = False
-        server = web.Server(self._handle, handler_cancellation=True, access_log=None)
+        server = web.Server(self._counted, handler_cancellation=True, access_log=None)
         runner = web.ServerRunner(server, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -752,6 +752,17 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ HTTP plumbing
 
+    async def _counted(self, request: web.BaseRequest) -> web.StreamResponse:
+        """``_handle``, counting the requests in flight; a long poll stays open by design."""
+        if request.path.lower().endswith("/getupdates"):
+            return await self._handle(request)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self._handle(request)
+        finally:
+            self.in_flight -= 1
+
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         path = request.path
         if request.method == "GET" and path.startswith("/file/bot"):
@@ -775,24 +786,6 @@ class FakeTelegram:
             call.status = 401
             return _error_response(401, "Unauthorized")
 
-        if key == "getupdates":
-            return await self._answer(request, call, key, name, handler, params)
-        self.in_flight += 1
-        self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        try:
-            return await self._answer(request, call, key, name, handler, params)
-        finally:
-            self.in_flight -= 1
-
-    async def _answer(
-        self,
-        request: web.BaseRequest,
-        call: ApiCall,
-        key: str,
-        name: str,
-        handler: Callable[[JSONDict], Awaitable[Any] | Any] | None,
-        params: JSONDict,
-    ) -> web.StreamResponse:
         delay = self._latency.get(key, 0.0 if key == "getupdates" else self._latency_all)
         if delay:
             await asyncio.sleep(delay)
