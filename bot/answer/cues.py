@@ -4,6 +4,8 @@ A phrase matches when its words occur in the question in the same order, with at
 couple of other words between them ("не хочу больше жить" matches "не хочу жить"). A word
 matches the same word, the same stem in the phrase's language, a word starting with it
 (``word*``), or the same word with a small typo (for longer words: "krankenwagn").
+Words joined by "+" in the list ("gas + smell") may stand anywhere in the question, in any
+order: people in distress say the same thing in many word orders.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ class PhraseMatcher:
             phrase = self.phrases[p]
             if len(words) != len(phrase.words):
                 continue
-            chain = _in_order([sorted(words[w]) for w in range(len(phrase.words))], -1)
+            places = [sorted(words[w]) for w in range(len(phrase.words))]
+            chain = _anywhere(places) if phrase.anywhere else _in_order(places, -1)
             if chain is not None:
                 everywhere = frozenset(i for found in words.values() for i in found)
                 hits.append(Hit(phrase, frozenset(chain), everywhere))
@@ -109,3 +112,15 @@ def _in_order(places: list[list[int]], after: int) -> tuple[int, ...] | None:
         if rest is not None:
             return (position, *rest)
     return None
+
+
+def _anywhere(places: list[list[int]]) -> tuple[int, ...] | None:
+    """One position per word, each a different word of the question; None if impossible."""
+    taken: list[int] = []
+    # Words with fewer places choose first, so "help + help" needs two "help"s.
+    for found in sorted(places, key=len):
+        free = [i for i in found if i not in taken]
+        if not free:
+            return None
+        taken.append(free[0])
+    return tuple(sorted(taken))

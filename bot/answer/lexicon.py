@@ -48,6 +48,7 @@ class Phrase:
     text: str  # as written in the file
     language: str
     where: str  # "locales/en/search.yaml:12", for messages and tests
+    anywhere: bool = False  # "gas + smell": the words in any order, anywhere in the message
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,15 @@ class _FileReader:
             return None
 
     def phrase(self, text: str, line: int) -> Phrase | None:
+        # "gas + smell": words joined by "+" may stand anywhere in the message, in any
+        # order; a plain phrase keeps its order with little between its words.
+        anywhere = "+" in text
+        parts = [part.strip() for part in text.split("+")] if anywhere else [text]
+        if anywhere and (len(parts) < 2 or not all(parts)):
+            self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
+            return None
         words: list[CueWord] = []
-        for piece in text.split():
+        for piece in " ".join(parts).split():
             mode = Mode.WORD
             if piece.startswith("="):
                 mode, piece = Mode.EXACT, piece[1:]
@@ -168,7 +176,7 @@ class _FileReader:
                 line, f"'{text}': a word with '*' needs at least {MIN_PREFIX_CHARS} letters"
             )
             return None
-        return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}")
+        return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}", anywhere)
 
     def phrases(self, located: Located, key: str, items: list[str]) -> tuple[Phrase, ...]:
         found = []

@@ -11,7 +11,10 @@ import pytest
 
 from bot.answer import Answerer, AnswerKind
 from bot.answer.check import check_vocabulary
-from bot.answer.lexicon import Mode, load_lexicons
+from bot.answer.cues import PhraseMatcher
+from bot.answer.lexicon import Lexicons, Mode, load_lexicons
+from bot.answer.normalise import tokenize
+from bot.answer.stemming import Stemmers
 from bot.catalog.loader import ContentError, load_catalog
 from bot.library import Library
 from tests.conftest import ROOT
@@ -62,6 +65,7 @@ def write_vocabulary(tmp_path: Path, code: str, text: str) -> Path:
         ("emergency:\n  - police\n  - po*\n", 3, "at least 3 letters"),
         ("emergency:\n  - po=lice\n", 2, "'=' goes before a word"),
         ("emergency:\n  - '?!'\n", 2, "contains no word"),
+        ("emergency:\n  - police\n  - gas +\n", 3, "'+' joins two words"),
         ("synonyms:\n  landlord: ''\n", 2, "say which words it stands for"),
         ("stopwords: a b\nsuffixes: ing ed\n", 2, "for languages without a Snowball stemmer"),
         ("include: xx\n", 1, "not another language"),
@@ -78,6 +82,25 @@ def test_problems_name_file_and_line(
     assert problem.file == "locales/en/search.yaml"
     assert problem.line == line
     assert message in problem.message
+
+
+def test_words_joined_by_plus_match_anywhere_in_any_order(library: Library, tmp_path: Path) -> None:
+    locales = write_vocabulary(tmp_path, "en", "emergency:\n  - gas + smell*\n  - help + help\n")
+    [gas, help_twice] = load_lexicons(locales, library.catalog.languages).get("en").emergency
+    assert gas.anywhere and [w.text for w in gas.words] == ["gas", "smell"]
+    matcher = PhraseMatcher([gas, help_twice], Stemmers(library.catalog.languages, Lexicons(), {}))
+
+    def hits(text: str) -> list[str]:
+        tokens = tokenize(text)
+        return [hit.phrase.text for hit in matcher.match(tokens, [{t.folded} for t in tokens])]
+
+    # Far apart and in the other order: an ordered phrase allows two words between.
+    assert hits("it smells in the whole staircase very strongly of gas") == ["gas + smell*"]
+    assert hits("gas everywhere, what a smell") == ["gas + smell*"]
+    assert hits("my gas bill is too high") == []
+    # Each word of the item needs a word of its own in the message.
+    assert hits("help") == []
+    assert hits("help me please help") == ["help + help"]
 
 
 def test_a_too_long_ending_points_at_a_mistake(library: Library, tmp_path: Path) -> None:
