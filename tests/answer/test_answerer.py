@@ -212,6 +212,30 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
     assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
 
 
+# The same situations in the words and word order of a message typed in distress.
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("de", "im ganzen treppenhaus riecht es ganz stark nach gas"),
+        ("de-simple", "hund beissen mein kind, viel blut"),
+        ("en", "my daughter is 7 and she did not come home from school, her phone is off"),
+        ("en", "the baby pulled the pan, boiling water all over his arm, skin has blisters"),
+        ("tr", "oglum camasir suyu icti kusuyor"),
+        ("pl", "corka wypila plyn do naczyn i wymiotuje"),
+        ("ro", "sotul meu a cazut pe scari si nu mai raspunde"),
+        ("it", "mia madre e caduta dalle scale e non risponde piu"),
+        ("bg", "детето падна от балкона и не става"),
+        ("ar", "ابني شرب كلور وعم يستفرغ"),
+        ("fa", "بچه ام قرص های مادربزرگ را خورده و خواب آلود است"),
+        ("uk", "чоловік впав на кухні і не дихає"),
+        ("ru", "ребенок выпил отбеливатель его рвет"),
+    ],
+)  # fmt: skip
+def test_emergencies_in_any_word_order(answerer: Answerer, language: str, question: str):
+    answer = answerer.answer(question, language)
+    assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
+
+
 @pytest.mark.parametrize(
     ("language", "question"),
     [
@@ -228,6 +252,18 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("de-simple", "mein mann sucht arbeit und wohnung"),
         ("de-simple", "darf ich rauchen in wohnung"),
         ("de-simple", "wenn das baby kommt welche geld"),
+        # Threats about the flat, first aid, fire brigades and blood tests are everyday.
+        ("en", "my landlord threatens to end the lease if we keep the dog"),
+        ("de", "mein vermieter droht mit kündigung wegen der nebenkosten"),
+        ("tr", "ev sahibi kirayı artırmakla tehdit ediyor"),
+        ("ru", "хозяин угрожает поднять аренду"),
+        ("ar", "صاحب البيت عم يهددني انو يرفع الاجار"),
+        ("it", "dove posso fare un corso di pronto soccorso per la patente"),
+        ("de", "ich möchte bei der freiwilligen feuerwehr mitmachen"),
+        ("ru", "где сдать анализ крови"),
+        ("pl", "mam katar i gorączkę, czy mogę iść do pracy"),
+        ("uk", "перш ніж подати заяву, що потрібно"),
+        ("de", "jobcenter hat mein geld gekürzt und ich hab nix mehr zum leben"),
         # Emergency words count in every language: none may look like an everyday word.
         ("it", "dov'è il jobcenter"),
         ("it", "ho bisogno di asilo politico"),
