@@ -4,7 +4,7 @@ A phrase matches when its words occur in the question in the same order, with at
 couple of other words between them ("не хочу больше жить" matches "не хочу жить"). A word
 matches the same word, the same stem in the phrase's language, a word starting with it
 (``word*``), or the same word with a small typo (for longer words: "krankenwagn").
-Words joined by "+" in the list ("gas + smell") may stand anywhere in the question, in any
+The sides of a "+" in the list ("gas + smell") may stand anywhere in the question, in any
 order: people in distress say the same thing in many word orders.
 """
 
@@ -94,7 +94,7 @@ class PhraseMatcher:
             if len(words) != len(phrase.words):
                 continue
             places = [sorted(words[w]) for w in range(len(phrase.words))]
-            chain = _anywhere(places) if phrase.anywhere else _in_order(places, -1)
+            chain = _sides(places, phrase.parts) if phrase.parts else _in_order(places, -1)
             if chain is not None:
                 everywhere = frozenset(i for found in words.values() for i in found)
                 hits.append(Hit(phrase, frozenset(chain), everywhere))
@@ -114,13 +114,16 @@ def _in_order(places: list[list[int]], after: int) -> tuple[int, ...] | None:
     return None
 
 
-def _anywhere(places: list[list[int]]) -> tuple[int, ...] | None:
-    """One position per word, each a different word of the question; None if impossible."""
-    taken: list[int] = []
-    # Words with fewer places choose first, so "help + help" needs two "help"s.
-    for found in sorted(places, key=len):
-        free = [i for i in found if i not in taken]
-        if not free:
+def _sides(places: list[list[int]], parts: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Positions for a "+" item: each side in order, the sides anywhere but apart."""
+    taken: set[int] = set()
+    start = 0
+    for length in parts:
+        chain = _in_order(
+            [[i for i in p if i not in taken] for p in places[start : start + length]], -1
+        )
+        if chain is None:
             return None
-        taken.append(free[0])
+        taken.update(chain)
+        start += length
     return tuple(sorted(taken))

@@ -48,7 +48,9 @@ class Phrase:
     text: str  # as written in the file
     language: str
     where: str  # "locales/en/search.yaml:12", for messages and tests
-    anywhere: bool = False  # "gas + smell": the words in any order, anywhere in the message
+    # "gas + smell", "no air + swollen": how many words each side of a "+" has; the sides
+    # stand anywhere in the message, in any order (empty: one ordered phrase)
+    parts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,15 +151,15 @@ class _FileReader:
             return None
 
     def phrase(self, text: str, line: int) -> Phrase | None:
-        # "gas + smell": words joined by "+" may stand anywhere in the message, in any
-        # order; a plain phrase keeps its order with little between its words.
-        anywhere = "+" in text
-        parts = [part.strip() for part in text.split("+")] if anywhere else [text]
-        if anywhere and (len(parts) < 2 or not all(parts)):
+        # "gas + smell": the sides of a "+" may stand anywhere in the message, in any
+        # order; the words of one side keep their order with little between them.
+        parts = [part.strip() for part in text.split("+")]
+        if len(parts) > 1 and not all(parts):
             self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
             return None
         words: list[CueWord] = []
-        for piece in " ".join(parts).split():
+        lengths: list[int] = []
+        for piece in (piece for part in parts for piece in part.split()):
             mode = Mode.WORD
             if piece.startswith("="):
                 mode, piece = Mode.EXACT, piece[1:]
@@ -168,6 +170,8 @@ class _FileReader:
                 return None
             for token in tokenize(piece):
                 words.append(CueWord(token.folded, token.raw, mode))
+        for part in parts:
+            lengths.append(sum(len(tokenize(piece.strip("=*"))) for piece in part.split()))
         if not words:
             self.problem(line, f"'{text}' contains no word")
             return None
@@ -176,7 +180,11 @@ class _FileReader:
                 line, f"'{text}': a word with '*' needs at least {MIN_PREFIX_CHARS} letters"
             )
             return None
-        return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}", anywhere)
+        if len(parts) > 1 and not all(lengths):
+            self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
+            return None
+        sides = tuple(lengths) if len(parts) > 1 else ()
+        return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}", sides)
 
     def phrases(self, located: Located, key: str, items: list[str]) -> tuple[Phrase, ...]:
         found = []
