@@ -24,6 +24,8 @@ FUZZY_MIN_CHARS = 6  # shorter words differ by one letter from too many others
 FUZZY_CUTOFF = 88.0  # rapidfuzz ratio (0-100) a typo must reach
 PREFIX_KEY_CHARS = 3  # prefix words are found through their first letters
 MAX_GAP = 2  # other words allowed between two words of a phrase
+WORD_BITS = 6  # a word's place in a phrase (< MAX_PHRASE_WORDS), packed with the phrase's number
+WORD_MASK = (1 << WORD_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -36,25 +38,28 @@ class Hit:
 class PhraseMatcher:
     def __init__(self, phrases: Sequence[Phrase], stemmers: Stemmers) -> None:
         self.phrases = list(phrases)
-        self.by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # Thousands of emergency words in every language: one int per (phrase, word) slot
+        # keeps the matcher small.
+        self.by_key: dict[str, list[int]] = defaultdict(list)
         self.prefixes: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
         self.fuzzy: dict[str, list[str]] = defaultdict(list)
-        self.fuzzy_slots: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.fuzzy_slots: dict[str, list[int]] = defaultdict(list)
         for p, phrase in enumerate(self.phrases):
             for w, word in enumerate(phrase.words):
                 if word.mode is Mode.PREFIX:
                     self.prefixes[word.text[:PREFIX_KEY_CHARS]].append((word.text, p, w))
                     continue
-                self.by_key[word.text].append((p, w))
+                slot = p << WORD_BITS | w
+                self.by_key[word.text].append(slot)
                 if word.mode is Mode.EXACT:
                     continue
                 token = Token(word.raw, word.text, script_of(word.text))
                 for key in stemmers.stems_in(token, phrase.language):
-                    self.by_key[key].append((p, w))
+                    self.by_key[key].append(slot)
                 if len(word.text) >= FUZZY_MIN_CHARS:
                     if word.text not in self.fuzzy_slots:
                         self.fuzzy[word.text[0]].append(word.text)
-                    self.fuzzy_slots[word.text].append((p, w))
+                    self.fuzzy_slots[word.text].append(slot)
 
     def match(
         self,
@@ -73,7 +78,8 @@ class PhraseMatcher:
             if stemmers is not None:
                 keys = {k for k in keys if ":" not in k or k.partition(":")[0] in stemmers}
             for key in keys:
-                for p, w in self.by_key.get(key, ()):
+                for slot in self.by_key.get(key, ()):
+                    p, w = slot >> WORD_BITS, slot & WORD_MASK
                     seen[p][w].add(i)
                     found = True
             for prefix, p, w in self.prefixes.get(token.folded[:PREFIX_KEY_CHARS], ()):
@@ -86,7 +92,8 @@ class PhraseMatcher:
                     for text, _, _ in process.extract(
                         token.folded, bucket, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
                     ):
-                        for p, w in self.fuzzy_slots[text]:
+                        for slot in self.fuzzy_slots[text]:
+                            p, w = slot >> WORD_BITS, slot & WORD_MASK
                             seen[p][w].add(i)
         hits = []
         for p, words in seen.items():

@@ -26,6 +26,7 @@ from bot.catalog.yamlsource import Located, YamlSyntaxError, load_located
 
 SEARCH_FILE = "search.yaml"
 MIN_PREFIX_CHARS = 3  # "po*" would match half of any language
+MAX_PHRASE_WORDS = 20  # a longer item is a sentence pasted into the list by mistake
 MAX_SUFFIX_CHARS = 6  # a longer "ending" is most likely a word put in the wrong list
 
 
@@ -35,14 +36,14 @@ class Mode(StrEnum):
     PREFIX = "prefix"  # ``word*``
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CueWord:
     text: str  # folded
     raw: str  # lower case as written, for the stemmer
     mode: Mode
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phrase:
     words: tuple[CueWord, ...]
     text: str  # as written in the file
@@ -53,7 +54,7 @@ class Phrase:
     parts: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Synonym:
     phrase: Phrase
     targets: tuple[str, ...]  # the words it stands for, as written
@@ -179,6 +180,9 @@ class _FileReader:
             self.problem(
                 line, f"'{text}': a word with '*' needs at least {MIN_PREFIX_CHARS} letters"
             )
+            return None
+        if len(words) > MAX_PHRASE_WORDS:
+            self.problem(line, f"'{text}': at most {MAX_PHRASE_WORDS} words in one item")
             return None
         if len(parts) > 1 and not all(lengths):
             self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")

@@ -65,6 +65,7 @@ def write_vocabulary(tmp_path: Path, code: str, text: str) -> Path:
         ("emergency:\n  - po=lice\n", 2, "'=' goes before a word"),
         ("emergency:\n  - '?!'\n", 2, "contains no word"),
         ("emergency:\n  - police\n  - gas +\n", 3, "'+' joins two words"),
+        ("emergency:\n  - " + "help " * 21 + "\n", 2, "at most 20 words"),
         ("synonyms:\n  landlord: ''\n", 2, "say which words it stands for"),
         ("stopwords: a b\nsuffixes: ing ed\n", 2, "for languages without a Snowball stemmer"),
         ("include: xx\n", 1, "not another language"),
