@@ -44,6 +44,7 @@ class PhraseMatcher:
         self.prefixes: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
         self.fuzzy: dict[str, list[str]] = defaultdict(list)
         self.fuzzy_slots: dict[str, list[int]] = defaultdict(list)
+        known_stems: dict[tuple[str, str], set[str]] = {}
         for p, phrase in enumerate(self.phrases):
             for w, word in enumerate(phrase.words):
                 if word.mode is Mode.PREFIX:
@@ -53,8 +54,13 @@ class PhraseMatcher:
                 self.by_key[word.text].append(slot)
                 if word.mode is Mode.EXACT:
                     continue
-                token = Token(word.raw, word.text, script_of(word.text))
-                for key in stemmers.stems_in(token, phrase.language):
+                stems = known_stems.get((word.raw, phrase.language))
+                if stems is None:  # the same words recur in many items
+                    token = Token(word.raw, word.text, script_of(word.text))
+                    stems = known_stems[word.raw, phrase.language] = stemmers.stems_in(
+                        token, phrase.language
+                    )
+                for key in stems:
                     self.by_key[key].append(slot)
                 if len(word.text) >= FUZZY_MIN_CHARS:
                     if word.text not in self.fuzzy_slots:
