@@ -264,6 +264,7 @@ def test_emergencies_in_any_word_order(answerer: Answerer, language: str, questi
         ("pl", "mam katar i gorączkę, czy mogę iść do pracy"),
         ("uk", "перш ніж подати заяву, що потрібно"),
         ("de", "jobcenter hat mein geld gekürzt und ich hab nix mehr zum leben"),
+        ("de", "habe kaum geschlafen und kann kaum schlucken wegen halsschmerzen"),
         # Emergency words count in every language: none may look like an everyday word.
         ("it", "dov'è il jobcenter"),
         ("it", "ho bisogno di asilo politico"),
