@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,23 @@ def test_unknown_key_is_a_clear_error(content_copy: Path) -> None:
     line = _line_of(path, "telefon:")
     assert problems == [f"content/services/bamf.yaml:{line}: 'telefon': unknown key "
                         "(check the spelling; see content/README.md)"]  # fmt: skip
+
+
+def test_loaded_content_is_kept_out_of_full_collections(content_copy: Path) -> None:
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.me = cycle  # type: ignore[attr-defined]
+    gone = weakref.ref(cycle)
+    holder = LibraryHolder(content_copy, content_copy.parent / "locales")
+    assert gc.get_freeze_count() > 100_000  # the index and the word lists
+    del cycle  # garbage now, but frozen with everything the load kept alive
+    gc.collect()
+    assert gone() is not None
+    # The next load collects what was frozen before: nothing stays for good.
+    assert holder.reload() == []
+    assert gone() is None
 
 
 def test_reload_keeps_the_last_good_content(content_copy: Path) -> None:
