@@ -26,6 +26,9 @@ _WORD = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*")
 # "Bauer") or q ("Quelle"). Applied to both content and questions, so it only has to be
 # consistent, not linguistically exact.
 _DIGRAPH = re.compile(r"(?<![aeiouq])([aou])e")
+# The Ukrainian apostrophe belongs to the word ("сім'я", "б'є"), typed as ', ’ or ʼ: one
+# word without it, whichever was typed.
+_CYRILLIC_APOSTROPHE = re.compile("(?<=[\u0400-\u04ff])['\u2019\u02bc](?=[\u0400-\u04ff])")
 
 _LETTERS = str.maketrans(
     {
@@ -100,7 +103,9 @@ def clean(text: str) -> str:
         text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     # casefold turns the Turkish "İ" into "i" plus a combining dot; the dot goes.
     text = _HARAKAT.sub("", text.casefold().replace("i\u0307", "i"))
-    return text if text.isascii() else text.translate(_DIGITS)
+    if text.isascii():
+        return text
+    return _CYRILLIC_APOSTROPHE.sub("", text).translate(_DIGITS)
 
 
 @lru_cache(maxsize=FOLD_CACHE_SIZE)

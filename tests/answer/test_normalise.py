@@ -79,6 +79,12 @@ def test_words_split_at_apostrophes_and_punctuation() -> None:
     assert [t.is_number for t in tokenize("b1 2024 ۳")] == [False, True, True]
 
 
+def test_the_ukrainian_apostrophe_stays_inside_the_word() -> None:
+    # Typed as ', ’ or ʼ: always one word, not "сім" and "я" ("I").
+    assert normalise("сім'я") == normalise("сім’я") == normalise("сімʼя") == "симя"
+    assert normalise("він мене б'є") == normalise("він мене бʼє") == "вин мене бе"
+
+
 @pytest.mark.parametrize(
     ("word", "script"),
     [("wohnung", Script.LATIN), ("квартира", Script.CYRILLIC), ("شقة", Script.ARABIC),
