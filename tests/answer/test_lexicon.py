@@ -99,7 +99,7 @@ def test_words_joined_by_plus_match_anywhere_in_any_order(library: Library, tmp_
     assert hits("it smells in the whole staircase very strongly of gas") == ["gas + smell*"]
     assert hits("gas everywhere, what a smell") == ["gas + smell*"]
     assert hits("my gas bill is too high") == []
-    # Each word of the item needs a word of its own in the message.
+    # Each side of the item needs a word of its own in the message.
     assert hits("help") == []
     assert hits("help me please help") == ["help + help"]
     # The words of one side keep their order.
