@@ -159,20 +159,21 @@ class _FileReader:
             self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
             return None
         words: list[CueWord] = []
-        lengths: list[int] = []
-        for piece in (piece for part in parts for piece in part.split()):
-            mode = Mode.WORD
-            if piece.startswith("="):
-                mode, piece = Mode.EXACT, piece[1:]
-            elif piece.endswith("*"):
-                mode, piece = Mode.PREFIX, piece[:-1]
-            if "*" in piece or "=" in piece:
-                self.problem(line, f"'{text}': '=' goes before a word, '*' after it")
-                return None
-            for token in tokenize(piece):
-                words.append(CueWord(token.folded, token.raw, mode))
+        lengths: list[int] = []  # words per side
         for part in parts:
-            lengths.append(sum(len(tokenize(piece.strip("=*"))) for piece in part.split()))
+            before = len(words)
+            for piece in part.split():
+                mode = Mode.WORD
+                if piece.startswith("="):
+                    mode, piece = Mode.EXACT, piece[1:]
+                elif piece.endswith("*"):
+                    mode, piece = Mode.PREFIX, piece[:-1]
+                if "*" in piece or "=" in piece:
+                    self.problem(line, f"'{text}': '=' goes before a word, '*' after it")
+                    return None
+                for token in tokenize(piece):
+                    words.append(CueWord(token.folded, token.raw, mode))
+            lengths.append(len(words) - before)
         if not words:
             self.problem(line, f"'{text}' contains no word")
             return None
