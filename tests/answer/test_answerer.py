@@ -205,17 +205,7 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("de-simple", "kind tabletten gegessen"),
         ("de-simple", "baby nicht atmen"),
         ("de-simple", "feuer wohnung hilfe"),
-    ],
-)  # fmt: skip
-def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
-    answer = answerer.answer(question, language)
-    assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
-
-
-# The same situations in the words and word order of a message typed in distress.
-@pytest.mark.parametrize(
-    ("language", "question"),
-    [
+        # The same situations in the words and word order of a message typed in distress.
         ("de", "im ganzen treppenhaus riecht es ganz stark nach gas"),
         ("de-simple", "hund beissen mein kind, viel blut"),
         ("en", "my daughter is 7 and she did not come home from school, her phone is off"),
@@ -231,7 +221,7 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("ru", "ребенок выпил отбеливатель его рвет"),
     ],
 )  # fmt: skip
-def test_emergencies_in_any_word_order(answerer: Answerer, language: str, question: str):
+def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
     answer = answerer.answer(question, language)
     assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
 
