@@ -25,6 +25,7 @@ BODY_WEIGHT = 0.3
 SERVICE_WEIGHT = 0.25  # names and descriptions of the services an entry points to
 MIN_WORD_CHARS = 2  # single letters are noise (the "l" of "l'ufficio")
 TRANSLIT_MIN_CHARS = 4  # shorter German words are not looked for in other scripts
+VOWELS = "aeiou"
 
 
 class Posting(NamedTuple):
@@ -133,6 +134,13 @@ class SearchIndex:
             if latin and any(p.language in source_codes for p in self.postings[word]):
                 self.source_words[word[0]].append(word)
         self.source_word_set = frozenset(w for bucket in self.source_words.values() for w in bucket)
+        # Another script spells a German vowel its own way ("Einbürgerung" is "айнбюргерунг",
+        # "ainburgerung" back in Latin letters): a word beginning with a vowel is compared
+        # with every German word that does.
+        vowel_words = [w for vowel in VOWELS for w in self.source_words.get(vowel, ())]
+        for vowel in VOWELS:
+            if vowel_words:
+                self.source_words[vowel] = vowel_words
 
     def words_starting(self, prefix: str, limit: int) -> list[str]:
         """Indexed words that begin with ``prefix`` (and are longer), at most ``limit``."""

@@ -104,6 +104,9 @@ def test_german_words_inside_other_languages(
         ("uk", "аусбільдунг", "ausbildung"),
         ("fa", "آوسبیلدونگ", "ausbildung"),
         ("ar", "انملدونغ", "anmeldung"),
+        # A German vowel spelt another way: "Ei" is "ай" in Cyrillic.
+        ("ru", "какие документы нужны на айнбюргерунг", "einbuergerung"),
+        ("bg", "къде се прави анмелдунг, трябва ли час", "anmeldung"),
     ],
 )
 def test_german_words_in_other_scripts(answerer: Answerer, language: str, question: str, slug):
@@ -261,6 +264,8 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("de", "ich komme aus kanada und suche arbeit"),
         ("fa", "کی آلمانی حرف میزند؟"),
         ("tr", "yarım gün iş arıyorum"),
+        # A stem shared with another word: "زندانی" (prisoner) and "زندگی" (life).
+        ("fa", "برای پاسپورت آلمانی چند سال باید اینجا زندگی کنم"),
     ],
 )  # fmt: skip
 def test_words_that_only_sound_like_an_emergency_raise_no_alarm(
