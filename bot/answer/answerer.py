@@ -22,7 +22,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from bot.answer.cues import PhraseMatcher
-from bot.answer.index import SearchIndex, language_scripts, token_terms
+from bot.answer.index import SearchIndex, language_scripts, token_terms, without_article
 from bot.answer.langdetect import Detection, LanguageDetector, distinctive_letters
 from bot.answer.lexicon import Lexicons, Mode, Synonym, load_lexicons
 from bot.answer.normalise import Script, Token, fold, tokenize
@@ -226,9 +226,12 @@ class Answerer:
                     cutoff = max(cutoff, ARABIC_FUZZY_CUTOFF)
                 self._add_fuzzy(unit, word, index.fuzzy_buckets.get(word[0]), cutoff)
             if token.script in (Script.CYRILLIC, Script.ARABIC) and len(word) >= FUZZY_MIN_CHARS:
-                latin = to_latin(word)
-                bucket = index.source_words.get(latin[:1])
-                self._add_fuzzy(unit, latin, bucket, TRANSLIT_CUTOFF, TRANSLIT_STRENGTH)
+                # "الكاوتسيون" is "the Kaution": the German word is the one without the article.
+                bare = without_article(token)
+                for form in (word, bare.folded) if bare else (word,):
+                    latin = to_latin(form)
+                    bucket = index.source_words.get(latin[:1])
+                    self._add_fuzzy(unit, latin, bucket, TRANSLIT_CUTOFF, TRANSLIT_STRENGTH)
             if token.script is Script.LATIN and len(word) >= FUZZY_MIN_CHARS:
                 self._add_cyrillic(unit, word)
         units = [u for u in units if u.terms]

@@ -105,8 +105,11 @@ def test_german_words_inside_other_languages(
         ("fa", "آوسبیلدونگ", "ausbildung"),
         ("ar", "انملدونغ", "anmeldung"),
         # A German vowel spelt another way: "Ei" is "ай" in Cyrillic.
-        ("ru", "какие документы нужны на айнбюргерунг", "einbuergerung"),
+        ("ru", "айнбюргерунг сколько стоит", "einbuergerung"),
         ("bg", "къде се прави анмелдунг, трябва ли час", "anmeldung"),
+        # With the Arabic article: "the Kaution".
+        ("ar", "صاحب البيت ما رجعلي الكاوتسيون", "mietrecht"),
+        ("ar", "وين بقدر اسجل على انتغراسيونس كورس", "integrationskurs"),
     ],
 )
 def test_german_words_in_other_scripts(answerer: Answerer, language: str, question: str, slug):
