@@ -452,11 +452,11 @@ class Answerer:
                 continue
             seen.add((hit.positions, synonym.targets))
             positions = sorted(hit.positions)
+            if len(positions) == 1 and positions[0] not in by_position:
+                continue  # a stop word or greeting: "بعمل" ("I do") is no "عمل" (work)
             if len(hit.phrase.words) == 1 and len(targets) == 1:
                 # A word and its synonym are one idea: the better of the two counts.
-                own = by_position.get(positions[0])
-                if own is None:
-                    continue  # a stop word or greeting here, with no meaning of its own
+                own = by_position[positions[0]]
                 if not own:
                     own.append(_Unit(weight=weights[positions[0]]))
                 for term, (strength, loose) in targets[0].terms.items():

@@ -89,6 +89,10 @@ def test_an_abbreviation_that_is_an_english_word_needs_company(answerer: Answere
         ("ru", "Duldung работа", "arbeitserlaubnis"),
         ("uk", "Ausbildung для дорослих", "ausbildung"),
         ("pl", "jak zaczac ausbildung", "ausbildung"),
+        # "بعمل" is "I do", a stop word, though "عمل" alone is "work".
+        ("ar", "وين بعمل Anmeldung بلامبرتهايم", "anmeldung"),
+        # "banca" is a bank, not the Romanian "banc" (a joke) the bot declines.
+        ("ro", "am nevoie urgent de meldebescheinigung pt banca", "anmeldung"),
     ],
 )
 def test_german_words_inside_other_languages(
