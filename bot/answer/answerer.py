@@ -22,7 +22,13 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from bot.answer.cues import PhraseMatcher
-from bot.answer.index import SearchIndex, language_scripts, token_terms, without_article
+from bot.answer.index import (
+    SearchIndex,
+    is_stopword,
+    language_scripts,
+    token_terms,
+    without_article,
+)
 from bot.answer.langdetect import Detection, LanguageDetector, distinctive_letters
 from bot.answer.lexicon import Lexicons, Mode, Synonym, load_lexicons
 from bot.answer.normalise import Script, Token, fold, tokenize
@@ -402,7 +408,9 @@ class Answerer:
         greeted: set[int] = set()
         for hit in self.greetings.match(tokens, terms):
             greeted |= hit.everywhere
-        rest = [i for i, t in enumerate(tokens) if i not in greeted and t.folded not in stopwords]
+        rest = [
+            i for i, t in enumerate(tokens) if i not in greeted and not is_stopword(t, stopwords)
+        ]
         if greeted and not rest:
             return Answer(AnswerKind.GREETING, (), found_language)
         off_topic: set[int] = set()

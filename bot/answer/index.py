@@ -92,7 +92,9 @@ class SearchIndex:
                 previous: tuple[str, ...] = ()
                 for token in tokenize(text):
                     word = token.folded
-                    if len(word) < MIN_WORD_CHARS or word in stopwords or token.is_number:
+                    if len(word) < MIN_WORD_CHARS or token.is_number:
+                        continue
+                    if is_stopword(token, stopwords):
                         continue
                     found = word_terms.get((code, token.raw))
                     if found is None:
@@ -180,10 +182,11 @@ def pair_keys(first: Iterable[str], second: Iterable[str]) -> set[str]:
     return keys
 
 
-# The Arabic article with the particles written onto it ("بالسكين" is "with the knife"). The
+# The Arabic article with the particles written onto it ("بالسكين" is "with the knife",
+# "عالجنسية" is "on the citizenship", "للمدرسة" "for the school"). The
 # Snowball stemmer leaves some of these combinations on the word; a question word is also
 # looked up without them.
-ARABIC_ARTICLES = ("وبال", "فبال", "وال", "فال", "بال", "كال", "ال")
+ARABIC_ARTICLES = ("وبال", "فبال", "وال", "فال", "بال", "كال", "عال", "لل", "ال")
 ARTICLE_MIN_REST = 3  # letters left after the article: "الم" is no word with an article
 
 
@@ -197,6 +200,14 @@ def without_article(token: Token) -> Token | None:
             raw = token.raw[len(article) :] if token.raw.startswith(article) else token.raw
             return Token(raw, token.folded[len(article) :], token.script)
     return None
+
+
+def is_stopword(token: Token, stopwords: frozenset[str]) -> bool:
+    """A stop word, also with the Arabic "و" ("and") written onto it: "وعندي", "وبدي"."""
+    word = token.folded
+    if word in stopwords:
+        return True
+    return token.script is Script.ARABIC and word.startswith("و") and word[1:] in stopwords
 
 
 def token_terms(token: Token, stemmers: Stemmers) -> set[str]:

@@ -102,6 +102,18 @@ def test_german_words_inside_other_languages(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        # "و" ("and") on a stop word, "عـ" ("on the") and "لل" ("for the") on a word.
+        "وبدي اقدم عالجنسية الالمانية",
+        "لازمني اوراق للجنسية",
+    ],
+)
+def test_arabic_particles_written_onto_words(answerer: Answerer, question: str) -> None:
+    assert best(answerer.answer(question, "ar")) == "einbuergerung"
+
+
+@pytest.mark.parametrize(
     ("language", "question", "slug"),
     [
         ("ru", "бюргергельд", "buergergeld"),
