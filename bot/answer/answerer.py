@@ -395,9 +395,11 @@ class Answerer:
         detection = self.detector.detect(tokens, asked)
         found_language = detection.language
         terms = [self._terms(t) for t in tokens]
-        if self.scripts.get(found_language or asked or "") is Script.CYRILLIC:
+        codes = (found_language, asked)
+        if any(self.scripts.get(code) is Script.CYRILLIC for code in codes if code):
             # "vid na zhitelstvo": Russian without a Cyrillic keyboard is still Russian, for
-            # the emergency words and the synonyms too.
+            # the emergency words and the synonyms too; also when it looks like Polish to the
+            # language model and the user chose Ukrainian ("dytyna zgubylas").
             terms = [
                 terms[i] | self._cyrillic_terms(t) if t.script is Script.LATIN else terms[i]
                 for i, t in enumerate(tokens)

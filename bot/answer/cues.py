@@ -88,10 +88,12 @@ class PhraseMatcher:
                     p, w = slot >> WORD_BITS, slot & WORD_MASK
                     seen[p][w].add(i)
                     found = True
-            for prefix, p, w in self.prefixes.get(token.folded[:PREFIX_KEY_CHARS], ()):
-                if token.folded.startswith(prefix):
-                    seen[p][w].add(i)
-                    found = True
+            # The word as typed, and as read otherwise ("zgubylas" in Cyrillic letters).
+            for word in {token.folded, *(k for k in keys if ":" not in k)}:
+                for prefix, p, w in self.prefixes.get(word[:PREFIX_KEY_CHARS], ()):
+                    if word.startswith(prefix):
+                        seen[p][w].add(i)
+                        found = True
             if not found and len(token.folded) >= FUZZY_MIN_CHARS:
                 bucket = self.fuzzy.get(token.folded[0])
                 if bucket:
