@@ -29,6 +29,10 @@ _DIGRAPH = re.compile(r"(?<![aeiouq])([aou])e")
 # The Ukrainian apostrophe belongs to the word ("сім'я", "б'є"), typed as ', ’ or ʼ: one
 # word without it, whichever was typed.
 _CYRILLIC_APOSTROPHE = re.compile("(?<=[\u0400-\u04ff])['\u2019\u02bc](?=[\u0400-\u04ff])")
+# A letter typed three times or more is one letter stretched for emphasis ("hiii",
+# "hilfeee", "مرحبااا"). The few words that have it ("copiii", "Fitnessstudio") are
+# shortened alike in the content, the word lists and the questions.
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 
 _LETTERS = str.maketrans(
     {
@@ -103,6 +107,7 @@ def clean(text: str) -> str:
         text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     # casefold turns the Turkish "İ" into "i" plus a combining dot; the dot goes.
     text = _HARAKAT.sub("", text.casefold().replace("i\u0307", "i"))
+    text = _STRETCHED.sub(r"\1", text)
     if text.isascii():
         return text
     return _CYRILLIC_APOSTROPHE.sub("", text).translate(_DIGITS)

@@ -85,6 +85,11 @@ def test_the_ukrainian_apostrophe_stays_inside_the_word() -> None:
     assert normalise("він мене б'є") == normalise("він мене бʼє") == "вин мене бе"
 
 
+def test_letters_stretched_for_emphasis_count_once() -> None:
+    assert normalise("hiii hilfeee مرحبااا пожалуйстааа") == "hi hilfe مرحبا пожалуиста"
+    assert normalise("1000") == "1000"  # digits are not letters
+
+
 @pytest.mark.parametrize(
     ("word", "script"),
     [("wohnung", Script.LATIN), ("квартира", Script.CYRILLIC), ("شقة", Script.ARABIC),
