@@ -166,7 +166,7 @@ def test_what_the_bot_does_not_know_is_declined(answerer: Answerer, language: st
     [("de", "Hallo!"), ("de-simple", "hallo guten morgen"), ("en", "good evening"),
      ("tr", "selam"), ("pl", "dzień dobry"), ("ro", "bună ziua"), ("it", "buongiorno"),
      ("bg", "здравейте"), ("ar", "مرحبا"), ("fa", "درود"), ("uk", "доброго дня"),
-     ("ru", "добрый вечер")],
+     ("ru", "добрый вечер"), ("en", "hiii good morninggg"), ("it", "ciaooo")],
 )  # fmt: skip
 def test_greetings_show_the_menu(answerer: Answerer, language: str, greeting: str) -> None:
     assert answerer.answer(greeting, language).kind is AnswerKind.GREETING
@@ -249,6 +249,8 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("tr", "kizim pil yutmus"),
         # Ukrainian in Latin letters that the language model takes for Polish.
         ("uk", "dytyna zgubylas v mahazyni"),
+        ("de", "ein hund hat sich im arm von meinem sohn verbissen"),
+        ("bg", "мъжът ми падна и не се свестява"),
     ],
 )  # fmt: skip
 def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
@@ -293,6 +295,8 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("tr", "yarım gün iş arıyorum"),
         ("en", "i need help to find a first aid course with the fire brigade"),
         ("uk", "dytyna zgubyla rukavychku"),
+        ("de", "wer repariert die tür, das schloss bricht"),
+        ("en", "someone was inside my flat while i was at work, it was the landlord"),
         # A stem shared with another word: "زندانی" (prisoner) and "زندگی" (life).
         ("fa", "برای پاسپورت آلمانی چند سال باید اینجا زندگی کنم"),
     ],
