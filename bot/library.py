@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from bot.answer import Answer, Answerer
 from bot.answer.lexicon import load_lexicons
+from bot.answer.normalise import forget_words
 from bot.catalog.loader import ContentError, Problem, load_catalog
 from bot.catalog.model import Catalog
 from bot.i18n import I18n
@@ -86,6 +87,7 @@ def settle_memory() -> None:
     middle of someone's reply. Freezing takes them out of those passes. What an earlier
     load left behind is unfrozen and collected first, so none of it stays for good.
     """
+    forget_words()
     gc.unfreeze()
     gc.collect()
     gc.freeze()

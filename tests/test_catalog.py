@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.normalise import fold
 from bot.catalog.loader import ContentError, load_catalog
 from bot.library import Library, LibraryHolder
 
@@ -170,6 +171,12 @@ def test_loaded_content_is_kept_out_of_full_collections(content_copy: Path) -> N
     # The next load collects what was frozen before: nothing stays for good.
     assert holder.reload() == []
     assert gone() is None
+
+
+def test_a_load_leaves_no_word_cache_behind(content_copy: Path) -> None:
+    LibraryHolder(content_copy, content_copy.parent / "locales")
+    assert fold.cache_info().currsize == 0  # every word of the lists passed through it
+    assert fold("bürgergeld") == "burgergeld"  # and it still works, filling again
 
 
 def test_reload_keeps_the_last_good_content(content_copy: Path) -> None:

@@ -10,17 +10,16 @@ language) count fully, words found only in other languages a little less.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
+from bot.answer.collector import collector_paused
 from bot.answer.cues import PhraseMatcher
 from bot.answer.index import (
     SearchIndex,
@@ -123,17 +122,6 @@ def _by_namespace(terms: list[tuple[str, float]]) -> dict[str, list[tuple[str, f
     return grouped
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def default_locales_dir(catalog: Catalog) -> Path:
     return Path(catalog.directory).parent / "locales"
 
@@ -144,7 +132,7 @@ class Answerer:
     def __init__(self, catalog: Catalog, lexicons: Lexicons | None = None) -> None:
         # The index is many small objects, none of them in a cycle; the collector would
         # only walk them again and again while they are made (a third of the build time).
-        with _collector_paused():
+        with collector_paused():
             self._build(catalog, lexicons)
 
     def _build(self, catalog: Catalog, lexicons: Lexicons | None) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.answer.collector import collector_paused
 from bot.answer.normalise import tokenize
 from bot.catalog.loader import ContentError, Problem
 from bot.catalog.model import Language
@@ -265,6 +266,11 @@ def load_lexicons(locales_dir: Path, languages: Sequence[Language]) -> Lexicons:
 
     A language without the file simply has no stop words, greetings or synonyms of its own.
     """
+    with collector_paused():
+        return _load_lexicons(locales_dir, languages)
+
+
+def _load_lexicons(locales_dir: Path, languages: Sequence[Language]) -> Lexicons:
     problems: list[Problem] = []
     root = locales_dir.resolve().parent
     codes = {lang.code for lang in languages}

@@ -144,6 +144,13 @@ def _token(word: str) -> Token | None:
     return Token(raw, folded, script_of(folded)) if folded else None
 
 
+def forget_words() -> None:
+    """Empty the word caches: after a load they hold every word of the content and the
+    word lists (several MB), most of which questions never use."""
+    fold.cache_clear()
+    _token.cache_clear()
+
+
 def tokenize(text: str) -> list[Token]:
     """The words of ``text``, each in its raw and folded form."""
     found = map(_token, _WORD.findall(clean(text)))
