@@ -255,6 +255,7 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("en", "his lips are grey and he makes gurgling noises"),
         ("de", "opa die lippen ganz grau er bekommt keine luft"),
         ("uk", "сестра порізала собі руки"),
+        ("de", "notrufnummer"),
     ],
 )  # fmt: skip
 def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
@@ -304,6 +305,10 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("en", "my grandfather snores at night"),
         ("de", "meine lippen sind im winter grau und trocken"),
         ("uk", "я порізала цибулю для салату"),
+        # A phone number is asked for every service, not only the emergency numbers.
+        ("pl", "numer telefonu jobcenter"),
+        ("it", "numero di telefono del jobcenter"),
+        ("ru", "номер телефона джобцентра"),
         # A stem shared with another word: "زندانی" (prisoner) and "زندگی" (life).
         ("fa", "برای پاسپورت آلمانی چند سال باید اینجا زندگی کنم"),
     ],
