@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # Many people ask the same few things ("wohngeld", "deutschkurs"); answers to recent
 # questions are kept, per Library, so a reload starts afresh.
-ANSWER_CACHE_SIZE = 20_000
+ANSWER_CACHE_SIZE = 2_000  # about 1 MB
 
 T = TypeVar("T")
 

@@ -39,6 +39,7 @@ from bot.catalog.model import Catalog
 MAX_QUESTION_CHARS = 1000  # longer text is cut: no question is this long
 MAX_WORDS = 60
 MAX_MATCHES = 5
+WORD_CACHE_SIZE = 4_000  # question words whose search terms are remembered (about 3 MB)
 
 # How strongly a question word stands for an index word it does not equal exactly.
 PREFIX_STRENGTH = 0.8  # "sport" → "sportverein"
@@ -172,7 +173,7 @@ class Answerer:
     def _terms(self, token: Token) -> set[str]:
         terms = self._term_cache.get(token.raw)
         if terms is None:
-            if len(self._term_cache) > 50_000:  # bounded: questions are endless
+            if len(self._term_cache) > WORD_CACHE_SIZE:  # bounded: questions are endless
                 self._term_cache.clear()
             terms = token_terms(token, self.stemmers)
             self._term_cache[token.raw] = terms
@@ -183,7 +184,7 @@ class Answerer:
         cached = self._alternative_cache.get(token.raw)
         if cached is not None:
             return cached
-        if len(self._alternative_cache) > 50_000:
+        if len(self._alternative_cache) > WORD_CACHE_SIZE:
             self._alternative_cache.clear()
         index = self.index
         word = token.folded

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import unicodedata
 import zipfile
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -127,7 +128,8 @@ class LangidModel:
         self.classes = [classes[i] for i in keep]
         self._low = memoryview(low)
         self._high = memoryview(high)
-        self._rowbase = [int(r) << 8 for r in rows.tolist()]
+        # 100,000 row offsets: packed, not as Python ints (3 MB less).
+        self._rowbase = array("q", (int(r) << 8 for r in rows.tolist()))
         self._output = memoryview(output)
 
     def _features(self, data: bytes) -> Counter[int]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.answer.collector import collector_paused
-from bot.answer.normalise import tokenize
+from bot.answer.normalise import Token, tokenize
 from bot.catalog.loader import ContentError, Problem
 from bot.catalog.model import Language
 from bot.catalog.yamlsource import Located, YamlSyntaxError, load_located
@@ -120,6 +120,7 @@ class _FileReader:
         self.rel = rel
         self.code = code
         self.problems = problems
+        self._tokens: dict[str, list[Token]] = {}  # the same words recur in many items
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.rel, line, message))
@@ -172,7 +173,10 @@ class _FileReader:
                 if "*" in piece or "=" in piece:
                     self.problem(line, f"'{text}': '=' goes before a word, '*' after it")
                     return None
-                for token in tokenize(piece):
+                tokens = self._tokens.get(piece)
+                if tokens is None:
+                    tokens = self._tokens[piece] = tokenize(piece)
+                for token in tokens:
                     words.append(CueWord(token.folded, token.raw, mode))
             lengths.append(len(words) - before)
         if not words:

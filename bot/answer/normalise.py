@@ -59,7 +59,7 @@ _ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff]")
 _LATIN_RE = re.compile("[a-z\u00c0-\u024f\u1e00-\u1eff]", re.IGNORECASE)
 # Arabic-Indic and Persian digits as 0-9, so "۱۱۰" is "110".
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-FOLD_CACHE_SIZE = 100_000  # distinct words remembered; content has a few thousand
+FOLD_CACHE_SIZE = 10_000  # distinct words remembered (about 2 MB); emptied after each load
 
 
 class Script(StrEnum):
@@ -103,14 +103,18 @@ def _fix_mixed_script(word: str) -> str:
 
 def clean(text: str) -> str:
     """Lower case, invisible characters and optional Arabic vowel signs removed, NFC."""
-    if not text.isascii():
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    if text.isascii():
+        return _unstretched(text.lower())
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     # casefold turns the Turkish "İ" into "i" plus a combining dot; the dot goes.
-    text = _HARAKAT.sub("", text.casefold().replace("i\u0307", "i"))
-    text = _STRETCHED.sub(r"\1", text)
+    text = _unstretched(_HARAKAT.sub("", text.casefold().replace("i\u0307", "i")))
     if text.isascii():
         return text
     return _CYRILLIC_APOSTROPHE.sub("", text).translate(_DIGITS)
+
+
+def _unstretched(text: str) -> str:
+    return _STRETCHED.sub(r"\1", text) if _STRETCHED.search(text) else text
 
 
 @lru_cache(maxsize=FOLD_CACHE_SIZE)
