@@ -166,7 +166,10 @@ def test_what_the_bot_does_not_know_is_declined(answerer: Answerer, language: st
     [("de", "Hallo!"), ("de-simple", "hallo guten morgen"), ("en", "good evening"),
      ("tr", "selam"), ("pl", "dzień dobry"), ("ro", "bună ziua"), ("it", "buongiorno"),
      ("bg", "здравейте"), ("ar", "مرحبا"), ("fa", "درود"), ("uk", "доброго дня"),
-     ("ru", "добрый вечер"), ("en", "hiii good morninggg"), ("it", "ciaooo")],
+     ("ru", "добрый вечер"), ("en", "hiii good morninggg"), ("it", "ciaooo"),
+     # Openers without a topic: the menu shows what the bot can answer.
+     ("en", "hello i have a question"), ("de", "hallo ich brauche hilfe"),
+     ("ru", "добрый день, у меня вопрос"), ("fa", "سلام ممکنه کمکم کنید"), ("en", "menu")],
 )  # fmt: skip
 def test_greetings_show_the_menu(answerer: Answerer, language: str, greeting: str) -> None:
     assert answerer.answer(greeting, language).kind is AnswerKind.GREETING
@@ -174,6 +177,8 @@ def test_greetings_show_the_menu(answerer: Answerer, language: str, greeting: st
 
 def test_a_greeting_with_a_question_is_a_question(answerer: Answerer) -> None:
     assert best(answerer.answer("hallo, ich brauche wohngeld", "de")) == "wohngeld"
+    assert best(answerer.answer("ich habe eine frage zum wohngeld", "de")) == "wohngeld"
+    assert best(answerer.answer("can you help me find a flat", "en")) == "wohnungssuche"
 
 
 @pytest.mark.parametrize(
