@@ -85,7 +85,8 @@ def settle_memory() -> None:
     The search index and the word lists are several hundred thousand small objects that
     live until the next load; a full collection walks them all (about 0.1 s), in the
     middle of someone's reply. Freezing takes them out of those passes. What an earlier
-    load left behind is unfrozen and collected first, so none of it stays for good.
+    load left behind is unfrozen and collected first, so none of it stays for good. The
+    word caches, full of the lists' words, are emptied for the questions to come.
     """
     forget_words()
     gc.unfreeze()

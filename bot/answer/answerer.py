@@ -131,9 +131,7 @@ class Answerer:
     """Built once per content load; ``answer`` is pure and fast."""
 
     def __init__(self, catalog: Catalog, lexicons: Lexicons | None = None) -> None:
-        # The index is many small objects, none of them in a cycle; the collector would
-        # only walk them again and again while they are made (a third of the build time).
-        with collector_paused():
+        with collector_paused():  # many small objects, none in a cycle
             self._build(catalog, lexicons)
 
     def _build(self, catalog: Catalog, lexicons: Lexicons | None) -> None:

@@ -140,8 +140,8 @@ class SearchIndex:
         # "ainburgerung" back in Latin letters): a word beginning with a vowel is compared
         # with every German word that does.
         vowel_words = [w for vowel in VOWELS for w in self.source_words.get(vowel, ())]
-        for vowel in VOWELS:
-            if vowel_words:
+        if vowel_words:
+            for vowel in VOWELS:
                 self.source_words[vowel] = vowel_words
 
     def words_starting(self, prefix: str, limit: int) -> list[str]:
