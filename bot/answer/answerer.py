@@ -162,6 +162,7 @@ class Answerer:
         self._heads = self._compound_heads()
         emergency = catalog.emergency
         self.emergency_slug = emergency.slug if emergency else None
+        self.town_words = frozenset(t.folded for t in tokenize(catalog.town) if len(t.folded) > 2)
         self._term_cache: dict[str, set[str]] = {}
         self._alternative_cache: dict[str, list[_Unit]] = {}
         self._target_cache: dict[str, list[_Unit]] = {}
@@ -357,6 +358,17 @@ class Answerer:
             minor |= self.lexicons.get(lang).minor
         return stopwords, minor
 
+    def _names_town(self, token: Token) -> bool:
+        """The town's own name, in any script: every entry is about the town, so it says
+        nothing ("is this the bot of Lampertheim?", "لامبرتهايم")."""
+        word = token.folded
+        if word in self.town_words:
+            return True
+        if len(word) < FUZZY_MIN_CHARS:
+            return False
+        latin = word if token.script is Script.LATIN else to_latin(word)
+        return any(fuzz.ratio(latin, town) >= TRANSLIT_CUTOFF for town in self.town_words)
+
     def _question_stemmers(self, detection: Detection, asked: str | None) -> frozenset[str] | None:
         """The stemmers of the question's languages; None (all) when they are not known."""
         codes = {code for code in (asked, detection.language) if code}
@@ -398,7 +410,9 @@ class Answerer:
         for hit in self.greetings.match(tokens, terms):
             greeted |= hit.everywhere
         rest = [
-            i for i, t in enumerate(tokens) if i not in greeted and not is_stopword(t, stopwords)
+            i
+            for i, t in enumerate(tokens)
+            if i not in greeted and not is_stopword(t, stopwords) and not self._names_town(t)
         ]
         if greeted and not rest:
             return Answer(AnswerKind.GREETING, (), found_language)

@@ -169,7 +169,10 @@ def test_what_the_bot_does_not_know_is_declined(answerer: Answerer, language: st
      ("ru", "добрый вечер"), ("en", "hiii good morninggg"), ("it", "ciaooo"),
      # Openers without a topic: the menu shows what the bot can answer.
      ("en", "hello i have a question"), ("de", "hallo ich brauche hilfe"),
-     ("ru", "добрый день, у меня вопрос"), ("fa", "سلام ممکنه کمکم کنید"), ("en", "menu")],
+     ("ru", "добрый день, у меня вопрос"), ("fa", "سلام ممکنه کمکم کنید"), ("en", "menu"),
+     ("de", "Sehr geehrte Damen und Herren,"), ("ar", "عيد مبارك"), ("it", "c'è qualcuno?"),
+     # The town's own name says nothing, in any script.
+     ("en", "is this the bot of lampertheim town?"), ("ru", "привет, это бот лампертхайма?")],
 )  # fmt: skip
 def test_greetings_show_the_menu(answerer: Answerer, language: str, greeting: str) -> None:
     assert answerer.answer(greeting, language).kind is AnswerKind.GREETING
@@ -261,6 +264,8 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("de", "opa die lippen ganz grau er bekommt keine luft"),
         ("uk", "сестра порізала собі руки"),
         ("de", "notrufnummer"),
+        ("en", "pulled him out of the lake, he was under the water and is not moving"),
+        ("uk", "брат закрився у ванній, написав прощавай і не відповідає"),
     ],
 )  # fmt: skip
 def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
@@ -314,6 +319,8 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("pl", "numer telefonu jobcenter"),
         ("it", "numero di telefono del jobcenter"),
         ("ru", "номер телефона джобцентра"),
+        ("en", "i got my flu injection and i am sweating a bit, is that normal"),
+        ("de", "ich habe eine abschiedsnachricht an meine kollegen geschrieben"),
         # A stem shared with another word: "زندانی" (prisoner) and "زندگی" (life).
         ("fa", "برای پاسپورت آلمانی چند سال باید اینجا زندگی کنم"),
     ],
