@@ -172,7 +172,8 @@ def test_what_the_bot_does_not_know_is_declined(answerer: Answerer, language: st
      ("ru", "добрый день, у меня вопрос"), ("fa", "سلام ممکنه کمکم کنید"), ("en", "menu"),
      ("de", "Sehr geehrte Damen und Herren,"), ("ar", "عيد مبارك"), ("it", "c'è qualcuno?"),
      # The town's own name says nothing, in any script.
-     ("en", "is this the bot of lampertheim town?"), ("ru", "привет, это бот лампертхайма?")],
+     ("en", "is this the bot of lampertheim town?"), ("ru", "привет, это бот лампертхайма?"),
+     ("de", "guten morgen zusammen"), ("tr", "orada mısınız?")],
 )  # fmt: skip
 def test_greetings_show_the_menu(answerer: Answerer, language: str, greeting: str) -> None:
     assert answerer.answer(greeting, language).kind is AnswerKind.GREETING
