@@ -39,6 +39,7 @@ from bot.catalog.model import Catalog
 MAX_QUESTION_CHARS = 1000  # longer text is cut: no question is this long
 MAX_WORDS = 60
 MAX_MATCHES = 5
+TOWN_WORD_CHARS = 4  # shorter parts of the town's name are not taken for it
 WORD_CACHE_SIZE = 4_000  # question words whose search terms are remembered (about 3 MB)
 
 # How strongly a question word stands for an index word it does not equal exactly.
@@ -162,7 +163,9 @@ class Answerer:
         self._heads = self._compound_heads()
         emergency = catalog.emergency
         self.emergency_slug = emergency.slug if emergency else None
-        self.town_words = frozenset(t.folded for t in tokenize(catalog.town) if len(t.folded) > 2)
+        # "Bad" of "Bad Homburg" or "am" of "Frankfurt am Main" are words of their own.
+        town = tokenize(catalog.town)
+        self.town_words = frozenset(t.folded for t in town if len(t.folded) >= TOWN_WORD_CHARS)
         self._term_cache: dict[str, set[str]] = {}
         self._alternative_cache: dict[str, list[_Unit]] = {}
         self._target_cache: dict[str, list[_Unit]] = {}
