@@ -157,9 +157,6 @@ class _FileReader:
         # "gas + smell": the sides of a "+" may stand anywhere in the message, in any
         # order; the words of one side keep their order with little between them.
         parts = [part.strip() for part in text.split("+")]
-        if len(parts) > 1 and not all(parts):
-            self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
-            return None
         words: list[CueWord] = []
         lengths: list[int] = []  # words per side
         for part in parts:
@@ -179,6 +176,9 @@ class _FileReader:
                 for token in tokens:
                     words.append(CueWord(token.folded, token.raw, mode))
             lengths.append(len(words) - before)
+        if len(parts) > 1 and not all(lengths):  # a side without a word of its own
+            self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
+            return None
         if not words:
             self.problem(line, f"'{text}' contains no word")
             return None
@@ -189,9 +189,6 @@ class _FileReader:
             return None
         if len(words) > MAX_PHRASE_WORDS:
             self.problem(line, f"'{text}': at most {MAX_PHRASE_WORDS} words in one item")
-            return None
-        if len(parts) > 1 and not all(lengths):
-            self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
             return None
         sides = tuple(lengths) if len(parts) > 1 else ()
         return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}", sides)
