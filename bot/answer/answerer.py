@@ -389,25 +389,27 @@ class Answerer:
         return {i for i, code in enumerate(self.index.languages) if code in codes}
 
     def answer(self, text: str, language: str | None = None) -> Answer:
-        tokens = [t for t in tokenize(text[:MAX_QUESTION_CHARS]) if not t.is_number]
-        tokens = tokens[:MAX_WORDS]
+        words = tokenize(text[:MAX_QUESTION_CHARS])[:MAX_WORDS]
+        # Numbers count for the emergency words alone ("Fieber 40,8"), never for the search.
+        tokens = [t for t in words if not t.is_number]
         if not tokens:
             return Answer(AnswerKind.NONE)
         asked = language if language in self.catalog.language_by_code else None
         detection = self.detector.detect(tokens, asked)
         found_language = detection.language
-        terms = [self._terms(t) for t in tokens]
+        word_terms = [self._terms(t) for t in words]
         codes = (found_language, asked)
         if any(self.scripts.get(code) is Script.CYRILLIC for code in codes if code):
             # "vid na zhitelstvo": Russian without a Cyrillic keyboard is still Russian, for
             # the emergency words and the synonyms too; also when it looks like Polish to the
             # language model and the user chose Ukrainian ("dytyna zgubylas").
-            terms = [
-                terms[i] | self._cyrillic_terms(t) if t.script is Script.LATIN else terms[i]
-                for i, t in enumerate(tokens)
+            word_terms = [
+                terms | self._cyrillic_terms(t) if t.script is Script.LATIN else terms
+                for t, terms in zip(words, word_terms, strict=True)
             ]
-        if self.emergency_slug and self.emergency.match(tokens, terms):
+        if self.emergency_slug and self.emergency.match(words, word_terms):
             return Answer(AnswerKind.EMERGENCY, (Match(self.emergency_slug, 1.0),), found_language)
+        terms = [ts for t, ts in zip(words, word_terms, strict=True) if not t.is_number]
         stopwords, minor = self._word_lists(detection, asked)
         greeted: set[int] = set()
         for hit in self.greetings.match(tokens, terms):

@@ -107,6 +107,16 @@ def test_words_joined_by_plus_match_anywhere_in_any_order(library: Library, tmp_
     assert hits("air is swollen no") == []
 
 
+def test_numbers_count_for_the_emergency_words_only(library: Library, tmp_path: Path) -> None:
+    locales = write_vocabulary(tmp_path, "en", "emergency:\n  - fever + =40\n")
+    lexicons = load_lexicons(locales, library.catalog.languages)
+    answerer = Answerer(library.catalog, lexicons)
+    assert answerer.answer("baby fever 40,6 and so floppy", "en").kind is AnswerKind.EMERGENCY
+    assert answerer.answer("my fever was 38 yesterday", "en").kind is not AnswerKind.EMERGENCY
+    # The search itself still ignores numbers: "40" is not a word of any entry.
+    assert answerer.answer("40", "en").kind is AnswerKind.NONE
+
+
 def test_a_too_long_ending_points_at_a_mistake(library: Library, tmp_path: Path) -> None:
     locales = write_vocabulary(tmp_path, "uk", "suffixes: >-\n  ами ями\n  квартира: wohnung\n")
     with pytest.raises(ContentError) as caught:
