@@ -412,8 +412,10 @@ class Answerer:
         terms = [ts for t, ts in zip(words, word_terms, strict=True) if not t.is_number]
         stopwords, minor = self._word_lists(detection, asked)
         greeted: set[int] = set()
+        plainly_greeted = False
         for hit in self.greetings.match(tokens, terms):
             greeted |= hit.everywhere
+            plainly_greeted = plainly_greeted or hit.as_written(tokens)
         rest = [
             i
             for i, t in enumerate(tokens)
@@ -438,7 +440,12 @@ class Answerer:
         # A short question whose every word is known, like "Deutschkurs", is on topic
         # even when no single entry stands out: then the bot asks which one is meant.
         on_topic = 0 < len(rest) <= SHORT_QUESTION_WORDS and unknown == 0 and not off_topic
-        return self._decide(ranked, found_language, on_topic)
+        answer = self._decide(ranked, found_language, on_topic)
+        if plainly_greeted and answer.kind is AnswerKind.NONE and not off_topic:
+            # "Good evening, sorry to disturb so late": a greeting and nothing the bot
+            # knows is an opener, better met with the menu than with "I don't know".
+            return Answer(AnswerKind.GREETING, (), found_language)
+        return answer
 
     def _units(
         self,

@@ -34,6 +34,18 @@ class Hit:
     positions: frozenset[int]  # the question's words the phrase covers
     everywhere: frozenset[int] = frozenset()  # every place one of its words occurs ("moin moin")
 
+    def as_written(self, tokens: Sequence[Token]) -> bool:
+        """Its words stand in the question themselves (or misspelt), not just words that
+        share their stem: the Turkish "nasıl" (how) is no "nasılsın" (how are you)."""
+        texts = {word.text for word in self.phrase.words if word.mode is not Mode.PREFIX}
+        prefixes = tuple(word.text for word in self.phrase.words if word.mode is Mode.PREFIX)
+        return all(
+            (folded := tokens[i].folded) in texts
+            or folded.startswith(prefixes)
+            or len(folded) >= FUZZY_MIN_CHARS
+            for i in self.positions
+        )
+
 
 class PhraseMatcher:
     def __init__(self, phrases: Sequence[Phrase], stemmers: Stemmers) -> None:

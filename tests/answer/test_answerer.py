@@ -179,6 +179,30 @@ def test_greetings_show_the_menu(answerer: Answerer, language: str, greeting: st
     assert answerer.answer(greeting, language).kind is AnswerKind.GREETING
 
 
+@pytest.mark.parametrize(
+    ("language", "opener"),
+    [("en", "good evening, sorry to disturb so late"), ("de", "guten abend, ist da jemand?"),
+     ("pl", "dzień dobry, przepraszam że przeszkadzam")],
+)  # fmt: skip
+def test_a_greeting_with_words_the_bot_does_not_know_shows_the_menu(
+    answerer: Answerer, language: str, opener: str
+) -> None:
+    assert answerer.answer(opener, language).kind is AnswerKind.GREETING
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    # "nasıl" (how) shares its stem with "nasılsın" (how are you), "كيف" with "كيفك".
+    [("tr", "mercimek corbasi nasil yapilir"), ("ar", "كيف بعمل كبة مقلية"),
+     # A greeting does not save a topic the bot never answers.
+     ("en", "hello, how will the weather be tomorrow?")],
+)  # fmt: skip
+def test_only_a_greeting_as_written_turns_an_unknown_question_into_one(
+    answerer: Answerer, language: str, question: str
+) -> None:
+    assert answerer.answer(question, language).kind is AnswerKind.NONE
+
+
 def test_a_greeting_with_a_question_is_a_question(answerer: Answerer) -> None:
     assert best(answerer.answer("hallo, ich brauche wohngeld", "de")) == "wohngeld"
     assert best(answerer.answer("ich habe eine frage zum wohngeld", "de")) == "wohngeld"
