@@ -284,7 +284,12 @@ class Answerer:
         for code in self.index.source_family:
             for synonym in self.lexicons.get(code).synonyms:
                 words = synonym.phrase.words
-                if len(words) != 1 or words[0].mode is not Mode.WORD or len(synonym.targets) != 1:
+                if (
+                    len(words) != 1
+                    or words[0].mode is not Mode.WORD
+                    or words[0].alternatives
+                    or len(synonym.targets) != 1
+                ):
                     continue
                 target = tokenize(synonym.targets[0])
                 if len(target) == 1 and target[0].folded in self.index.word_set:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.answer.lexicon import Mode, Phrase
+from bot.answer.lexicon import CueWord, Mode, Phrase
 from bot.answer.normalise import Token, script_of
 from bot.answer.stemming import Stemmers
 
@@ -37,8 +37,9 @@ class Hit:
     def as_written(self, tokens: Sequence[Token]) -> bool:
         """Its words stand in the question themselves (or misspelt), not just words that
         share their stem: the Turkish "nasıl" (how) is no "nasılsın" (how are you)."""
-        texts = {word.text for word in self.phrase.words if word.mode is not Mode.PREFIX}
-        prefixes = tuple(word.text for word in self.phrase.words if word.mode is Mode.PREFIX)
+        choices = [choice for word in self.phrase.words for choice in word.choices()]
+        texts = {word.text for word in choices if word.mode is not Mode.PREFIX}
+        prefixes = tuple(word.text for word in choices if word.mode is Mode.PREFIX)
         return all(
             (folded := tokens[i].folded) in texts
             or folded.startswith(prefixes)
@@ -53,31 +54,40 @@ class PhraseMatcher:
         # Thousands of emergency words in every language: one int per (phrase, word) slot
         # keeps the matcher small.
         self.by_key: dict[str, list[int]] = defaultdict(list)
-        self.prefixes: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        self.prefixes: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.fuzzy: dict[str, list[str]] = defaultdict(list)
         self.fuzzy_slots: dict[str, list[int]] = defaultdict(list)
         known_stems: dict[tuple[str, str], set[str]] = {}
         for p, phrase in enumerate(self.phrases):
-            for w, word in enumerate(phrase.words):
-                if word.mode is Mode.PREFIX:
-                    self.prefixes[word.text[:PREFIX_KEY_CHARS]].append((word.text, p, w))
-                    continue
-                slot = p << WORD_BITS | w
-                self.by_key[word.text].append(slot)
-                if word.mode is Mode.EXACT:
-                    continue
-                stems = known_stems.get((word.raw, phrase.language))
-                if stems is None:  # the same words recur in many items
-                    token = Token(word.raw, word.text, script_of(word.text))
-                    stems = known_stems[word.raw, phrase.language] = stemmers.stems_in(
-                        token, phrase.language
-                    )
-                for key in stems:
-                    self.by_key[key].append(slot)
-                if len(word.text) >= FUZZY_MIN_CHARS:
-                    if word.text not in self.fuzzy_slots:
-                        self.fuzzy[word.text[0]].append(word.text)
-                    self.fuzzy_slots[word.text].append(slot)
+            for w, place in enumerate(phrase.words):
+                for word in place.choices():
+                    self._add(word, p << WORD_BITS | w, phrase.language, stemmers, known_stems)
+
+    def _add(
+        self,
+        word: CueWord,
+        slot: int,
+        language: str,
+        stemmers: Stemmers,
+        known_stems: dict[tuple[str, str], set[str]],
+    ) -> None:
+        """Make ``word`` findable as the word ``slot`` of a phrase."""
+        if word.mode is Mode.PREFIX:
+            self.prefixes[word.text[:PREFIX_KEY_CHARS]].append((word.text, slot))
+            return
+        self.by_key[word.text].append(slot)
+        if word.mode is Mode.EXACT:
+            return
+        stems = known_stems.get((word.raw, language))
+        if stems is None:  # the same words recur in many items
+            token = Token(word.raw, word.text, script_of(word.text))
+            stems = known_stems[word.raw, language] = stemmers.stems_in(token, language)
+        for key in stems:
+            self.by_key[key].append(slot)
+        if len(word.text) >= FUZZY_MIN_CHARS:
+            if word.text not in self.fuzzy_slots:
+                self.fuzzy[word.text[0]].append(word.text)
+            self.fuzzy_slots[word.text].append(slot)
 
     def match(
         self,
@@ -102,9 +112,9 @@ class PhraseMatcher:
                     found = True
             # The word as typed, and as read otherwise ("zgubylas" in Cyrillic letters).
             for word in {token.folded, *(k for k in keys if ":" not in k)}:
-                for prefix, p, w in self.prefixes.get(word[:PREFIX_KEY_CHARS], ()):
+                for prefix, slot in self.prefixes.get(word[:PREFIX_KEY_CHARS], ()):
                     if word.startswith(prefix):
-                        seen[p][w].add(i)
+                        seen[slot >> WORD_BITS][slot & WORD_MASK].add(i)
                         found = True
             if not found and len(token.folded) >= FUZZY_MIN_CHARS:
                 bucket = self.fuzzy.get(token.folded[0])

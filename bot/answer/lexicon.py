@@ -42,6 +42,12 @@ class CueWord:
     text: str  # folded
     raw: str  # lower case as written, for the stemmer
     mode: Mode
+    # "fieber|temperatur + schlapp|schlaff": other words that may stand in this place, so
+    # a list says in one item what would otherwise take every pair of them
+    alternatives: tuple[CueWord, ...] = ()
+
+    def choices(self) -> tuple[CueWord, ...]:
+        return (self, *self.alternatives)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,19 +168,16 @@ class _FileReader:
         for part in parts:
             before = len(words)
             for piece in part.split():
-                mode = Mode.WORD
-                if piece.startswith("="):
-                    mode, piece = Mode.EXACT, piece[1:]
-                elif piece.endswith("*"):
-                    mode, piece = Mode.PREFIX, piece[:-1]
-                if "*" in piece or "=" in piece:
-                    self.problem(line, f"'{text}': '=' goes before a word, '*' after it")
+                if "|" in piece:
+                    word = self._alternatives(text, piece, line)
+                    if word is None:
+                        return None
+                    words.append(word)
+                    continue
+                found = self._cue_words(text, piece, line)
+                if found is None:
                     return None
-                tokens = self._tokens.get(piece)
-                if tokens is None:
-                    tokens = self._tokens[piece] = tokenize(piece)
-                for token in tokens:
-                    words.append(CueWord(token.folded, token.raw, mode))
+                words.extend(found)
             lengths.append(len(words) - before)
         if len(parts) > 1 and not all(lengths):  # a side without a word of its own
             self.problem(line, f"'{text}': '+' joins two words, like 'gas + smell'")
@@ -182,7 +185,11 @@ class _FileReader:
         if not words:
             self.problem(line, f"'{text}' contains no word")
             return None
-        if any(w.mode is Mode.PREFIX and len(w.text) < MIN_PREFIX_CHARS for w in words):
+        if any(
+            w.mode is Mode.PREFIX and len(w.text) < MIN_PREFIX_CHARS
+            for word in words
+            for w in word.choices()
+        ):
             self.problem(
                 line, f"'{text}': a word with '*' needs at least {MIN_PREFIX_CHARS} letters"
             )
@@ -192,6 +199,36 @@ class _FileReader:
             return None
         sides = tuple(lengths) if len(parts) > 1 else ()
         return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}", sides)
+
+    def _cue_words(self, text: str, piece: str, line: int) -> list[CueWord] | None:
+        mode = Mode.WORD
+        if piece.startswith("="):
+            mode, piece = Mode.EXACT, piece[1:]
+        elif piece.endswith("*"):
+            mode, piece = Mode.PREFIX, piece[:-1]
+        if "*" in piece or "=" in piece:
+            self.problem(line, f"'{text}': '=' goes before a word, '*' after it")
+            return None
+        tokens = self._tokens.get(piece)
+        if tokens is None:
+            tokens = self._tokens[piece] = tokenize(piece)
+        return [CueWord(token.folded, token.raw, mode) for token in tokens]
+
+    def _alternatives(self, text: str, piece: str, line: int) -> CueWord | None:
+        """``fieber|temperatur*``: one place that any of these words may fill."""
+        choices: list[CueWord] = []
+        for option in piece.split("|"):
+            found = self._cue_words(text, option, line)
+            if found is None:
+                return None
+            if len(found) != 1:
+                self.problem(
+                    line, f"'{text}': put one word on each side of '|', like 'fever|temperature'"
+                )
+                return None
+            choices.extend(found)
+        first, *others = choices
+        return CueWord(first.text, first.raw, first.mode, tuple(others))
 
     def phrases(self, located: Located, key: str, items: list[str]) -> tuple[Phrase, ...]:
         found = []

@@ -66,6 +66,8 @@ def write_vocabulary(tmp_path: Path, code: str, text: str) -> Path:
         ("emergency:\n  - '?!'\n", 2, "contains no word"),
         ("emergency:\n  - police\n  - gas +\n", 3, "'+' joins two words"),
         ("emergency:\n  - " + "help " * 21 + "\n", 2, "at most 20 words"),
+        ("emergency:\n  - fever|high-fever + limp\n", 2, "one word on each side of '|'"),
+        ("emergency:\n  - fever|te* + limp\n", 2, "at least 3 letters"),
         ("synonyms:\n  landlord: ''\n", 2, "say which words it stands for"),
         ("stopwords: a b\nsuffixes: ing ed\n", 2, "for languages without a Snowball stemmer"),
         ("include: xx\n", 1, "not another language"),
@@ -105,6 +107,28 @@ def test_words_joined_by_plus_match_anywhere_in_any_order(library: Library, tmp_
     # The words of one side keep their order.
     assert hits("no air, her face is swollen") == ["swollen + no air"]
     assert hits("air is swollen no") == []
+
+
+def test_words_joined_by_a_bar_may_each_stand_in_one_place(
+    library: Library, tmp_path: Path
+) -> None:
+    text = "emergency:\n  - fever|temp* + limp|floppy\n"
+    locales = write_vocabulary(tmp_path, "en", text)
+    [item] = load_lexicons(locales, library.catalog.languages).get("en").emergency
+    places = [[choice.text for choice in word.choices()] for word in item.words]
+    assert places == [["fever", "temp"], ["limp", "floppy"]]
+    matcher = PhraseMatcher([item], Stemmers(library.catalog.languages, Lexicons(), {}))
+
+    def hits(text: str) -> bool:
+        tokens = tokenize(text)
+        return bool(matcher.match(tokens, [{t.folded} for t in tokens]))
+
+    # One item says what four pairs would: any word of each place, in any order.
+    assert hits("baby has a fever and is so limp")
+    assert hits("floppy, temperature 40")
+    assert hits("she is floppy and has a fever")
+    assert not hits("fever since monday")
+    assert not hits("limp and floppy")  # each place needs a word of its own
 
 
 def test_numbers_count_for_the_emergency_words_only(library: Library, tmp_path: Path) -> None:
