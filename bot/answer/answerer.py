@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -124,6 +124,15 @@ def _by_namespace(terms: list[tuple[str, float]]) -> dict[str, list[tuple[str, f
     return grouped
 
 
+_T = TypeVar("_T")
+
+
+def _once(groups: Iterable[Sequence[_T]]) -> list[_T]:
+    """The items of all groups, each once: a language that includes another ("de-simple"
+    includes "de") holds the very same items, and every list applies to every question."""
+    return list({id(item): item for group in groups for item in group}.values())
+
+
 def default_locales_dir(catalog: Catalog) -> Path:
     return Path(catalog.directory).parent / "locales"
 
@@ -152,12 +161,10 @@ class Answerer:
             catalog.languages, self.scripts, lexicons, distinctive_letters(texts, self.scripts)
         )
         everyone = lexicons.all()
-        self.emergency = PhraseMatcher([p for lx in everyone for p in lx.emergency], self.stemmers)
-        self.greetings = PhraseMatcher([p for lx in everyone for p in lx.greetings], self.stemmers)
-        self.out_of_scope = PhraseMatcher(
-            [p for lx in everyone for p in lx.out_of_scope], self.stemmers
-        )
-        self._synonyms: list[Synonym] = [s for lx in everyone for s in lx.synonyms]
+        self.emergency = PhraseMatcher(_once(lx.emergency for lx in everyone), self.stemmers)
+        self.greetings = PhraseMatcher(_once(lx.greetings for lx in everyone), self.stemmers)
+        self.out_of_scope = PhraseMatcher(_once(lx.out_of_scope for lx in everyone), self.stemmers)
+        self._synonyms: list[Synonym] = _once(lx.synonyms for lx in everyone)
         self.synonyms = PhraseMatcher([s.phrase for s in self._synonyms], self.stemmers)
         self._synonym_of = {id(s.phrase): s for s in self._synonyms}
         self._heads = self._compound_heads()

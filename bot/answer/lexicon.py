@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.answer.collector import collector_paused
-from bot.answer.normalise import Token, tokenize
+from bot.answer.normalise import tokenize
 from bot.catalog.loader import ContentError, Problem
 from bot.catalog.model import Language
 from bot.catalog.yamlsource import Located, YamlSyntaxError, load_located
@@ -121,12 +121,20 @@ def _describe(error: ErrorDetails) -> str:
 
 
 class _FileReader:
-    def __init__(self, path: Path, rel: str, code: str, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        rel: str,
+        code: str,
+        problems: list[Problem],
+        cues: dict[str, tuple[CueWord, ...]] | None = None,
+    ) -> None:
         self.path = path
         self.rel = rel
         self.code = code
         self.problems = problems
-        self._tokens: dict[str, list[Token]] = {}  # the same words recur in many items
+        # The same words recur in thousands of items, and across the languages' files.
+        self._cues: dict[str, tuple[CueWord, ...]] = cues if cues is not None else {}
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.rel, line, message))
@@ -200,7 +208,15 @@ class _FileReader:
         sides = tuple(lengths) if len(parts) > 1 else ()
         return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}", sides)
 
-    def _cue_words(self, text: str, piece: str, line: int) -> list[CueWord] | None:
+    def _cue_words(self, text: str, piece: str, line: int) -> tuple[CueWord, ...] | None:
+        found = self._cues.get(piece)
+        if found is None:
+            found = self._read_cue_words(text, piece, line)
+            if found is not None:
+                self._cues[piece] = found
+        return found
+
+    def _read_cue_words(self, text: str, piece: str, line: int) -> tuple[CueWord, ...] | None:
         mode = Mode.WORD
         if piece.startswith("="):
             mode, piece = Mode.EXACT, piece[1:]
@@ -209,10 +225,7 @@ class _FileReader:
         if "*" in piece or "=" in piece:
             self.problem(line, f"'{text}': '=' goes before a word, '*' after it")
             return None
-        tokens = self._tokens.get(piece)
-        if tokens is None:
-            tokens = self._tokens[piece] = tokenize(piece)
-        return [CueWord(token.folded, token.raw, mode) for token in tokens]
+        return tuple(CueWord(token.folded, token.raw, mode) for token in tokenize(piece))
 
     def _alternatives(self, text: str, piece: str, line: int) -> CueWord | None:
         """``fieber|temperatur*``: one place that any of these words may fill."""
@@ -310,6 +323,7 @@ def load_lexicons(locales_dir: Path, languages: Sequence[Language]) -> Lexicons:
 
 def _load_lexicons(locales_dir: Path, languages: Sequence[Language]) -> Lexicons:
     problems: list[Problem] = []
+    cues: dict[str, tuple[CueWord, ...]] = {}  # shared by the files: "polizei" is everywhere
     root = locales_dir.resolve().parent
     codes = {lang.code for lang in languages}
     own: dict[str, Lexicon] = {}
@@ -322,7 +336,7 @@ def _load_lexicons(locales_dir: Path, languages: Sequence[Language]) -> Lexicons
             rel = str(path.resolve().relative_to(root))
         except ValueError:
             rel = str(path)
-        reader = _FileReader(path, rel, lang.code, problems)
+        reader = _FileReader(path, rel, lang.code, problems, cues)
         read = reader.read()
         if read is None:
             continue
