@@ -41,6 +41,14 @@ def test_include_merges_another_language(library: Library) -> None:
     assert {p.text for p in german.emergency} <= {p.text for p in simple.emergency}
 
 
+def test_an_included_language_is_matched_once(library: Library) -> None:
+    answerer = library.answerer
+    german = load_lexicons(ROOT / "locales", library.catalog.languages).get("de")
+    texts = [p.where for p in answerer.emergency.phrases]
+    assert len(texts) == len(set(texts))  # de-simple holds every German item too
+    assert {p.where for p in german.emergency} <= set(texts)
+
+
 def test_markers_for_exact_words_and_prefixes(library: Library) -> None:
     lexicons = load_lexicons(ROOT / "locales", library.catalog.languages)
     assert any(w.mode is Mode.EXACT for p in lexicons.get("de").emergency for w in p.words)
