@@ -426,7 +426,9 @@ class Answerer:
         greeted: set[int] = set()
         plainly_greeted = False
         for hit in self.greetings.match(tokens, terms):
-            greeted |= hit.everywhere
+            # "moin moin" is one greeting; but "sorry, my German is bad" says nothing of
+            # the "German" in "… where is a German course?"
+            greeted |= hit.everywhere if len(hit.phrase.words) == 1 else hit.positions
             plainly_greeted = plainly_greeted or hit.as_written(tokens)
         rest = [
             i

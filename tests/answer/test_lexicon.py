@@ -139,6 +139,19 @@ def test_words_joined_by_a_bar_may_each_stand_in_one_place(
     assert not hits("limp and floppy")  # each place needs a word of its own
 
 
+def test_a_greeting_of_several_words_takes_out_only_its_own_place(
+    library: Library, tmp_path: Path
+) -> None:
+    text = "greetings:\n  - hello\n  - german + bad|weak\n"
+    locales = write_vocabulary(tmp_path, "en", text)
+    answerer = Answerer(library.catalog, load_lexicons(locales, library.catalog.languages))
+    assert answerer.answer("hello hello", "en").kind is AnswerKind.GREETING
+    assert answerer.answer("my german is bad, sorry", "en").kind is AnswerKind.GREETING
+    # The apology says nothing about the second "german": it is what the question is about.
+    answer = answerer.answer("my german is weak, german lessons for free?", "en")
+    assert answer.best is not None and answer.best.slug == "deutsch-lernen-kostenlos"
+
+
 def test_numbers_count_for_the_emergency_words_only(library: Library, tmp_path: Path) -> None:
     locales = write_vocabulary(tmp_path, "en", "emergency:\n  - fever + =40\n")
     lexicons = load_lexicons(locales, library.catalog.languages)
