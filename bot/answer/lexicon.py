@@ -176,12 +176,6 @@ class _FileReader:
         for part in parts:
             before = len(words)
             for piece in part.split():
-                if "|" in piece:
-                    word = self._alternatives(text, piece, line)
-                    if word is None:
-                        return None
-                    words.append(word)
-                    continue
                 found = self._cue_words(text, piece, line)
                 if found is None:
                     return None
@@ -193,15 +187,6 @@ class _FileReader:
         if not words:
             self.problem(line, f"'{text}' contains no word")
             return None
-        if any(
-            w.mode is Mode.PREFIX and len(w.text) < MIN_PREFIX_CHARS
-            for word in words
-            for w in word.choices()
-        ):
-            self.problem(
-                line, f"'{text}': a word with '*' needs at least {MIN_PREFIX_CHARS} letters"
-            )
-            return None
         if len(words) > MAX_PHRASE_WORDS:
             self.problem(line, f"'{text}': at most {MAX_PHRASE_WORDS} words in one item")
             return None
@@ -209,9 +194,14 @@ class _FileReader:
         return Phrase(tuple(words), text, self.code, f"{self.rel}:{line}", sides)
 
     def _cue_words(self, text: str, piece: str, line: int) -> tuple[CueWord, ...] | None:
+        """The words of one piece of an item ("=wort", "wort*", "fieber|temperatur")."""
         found = self._cues.get(piece)
         if found is None:
-            found = self._read_cue_words(text, piece, line)
+            if "|" in piece:
+                alternatives = self._alternatives(text, piece, line)
+                found = (alternatives,) if alternatives else None
+            else:
+                found = self._read_cue_words(text, piece, line)
             if found is not None:
                 self._cues[piece] = found
         return found
@@ -225,13 +215,19 @@ class _FileReader:
         if "*" in piece or "=" in piece:
             self.problem(line, f"'{text}': '=' goes before a word, '*' after it")
             return None
-        return tuple(CueWord(token.folded, token.raw, mode) for token in tokenize(piece))
+        tokens = tokenize(piece)
+        if mode is Mode.PREFIX and any(len(t.folded) < MIN_PREFIX_CHARS for t in tokens):
+            self.problem(
+                line, f"'{text}': a word with '*' needs at least {MIN_PREFIX_CHARS} letters"
+            )
+            return None
+        return tuple(CueWord(token.folded, token.raw, mode) for token in tokens)
 
     def _alternatives(self, text: str, piece: str, line: int) -> CueWord | None:
         """``fieber|temperatur*``: one place that any of these words may fill."""
         choices: list[CueWord] = []
         for option in piece.split("|"):
-            found = self._cue_words(text, option, line)
+            found = self._read_cue_words(text, option, line)
             if found is None:
                 return None
             if len(found) != 1:
