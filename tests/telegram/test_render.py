@@ -194,8 +194,10 @@ def test_any_text_renders_to_valid_markup_without_losing_words(
         expected = words(body)
         if isinstance(reply, EntryAnswer):
             assert rendered[: len(words(title))] == words(title)
-        else:
+        elif expected:
             assert rendered == expected
+        else:  # only spaces: Telegram refuses an empty message, so it gets a mark
+            assert rendered == ["…"]
 
 
 def test_buttons_short_ones_in_pairs_and_codes_within_64_bytes(library: Library) -> None:
