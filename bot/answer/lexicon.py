@@ -127,14 +127,14 @@ class _FileReader:
         rel: str,
         code: str,
         problems: list[Problem],
-        cues: dict[str, tuple[CueWord, ...]] | None = None,
+        cues: dict[str, tuple[CueWord, ...]],
     ) -> None:
         self.path = path
         self.rel = rel
         self.code = code
         self.problems = problems
         # The same words recur in thousands of items, and across the languages' files.
-        self._cues: dict[str, tuple[CueWord, ...]] = cues if cues is not None else {}
+        self._cues = cues
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.rel, line, message))
