@@ -220,9 +220,12 @@ class Answerer:
             elif len(word) >= FUZZY_MIN_CHARS:
                 head = self._compound_head(word) if token.script is Script.LATIN else None
                 if head:
+                    # The head's own forms only: a "Krankenhaus" is a kind of "Haus", not
+                    # of every word that starts with it ("Hausaufgabenhilfe").
                     for found in self._units_for(Token(head, head, Script.LATIN)):
-                        for term, (strength, _) in found.terms.items():
-                            unit.add(term, strength * COMPOUND_HEAD_STRENGTH, loose=True)
+                        for term, (strength, loose) in found.terms.items():
+                            if not loose:
+                                unit.add(term, strength * COMPOUND_HEAD_STRENGTH, loose=True)
                 # In a short word one wrong letter is another word ("يتعلم", "يتكلم"): there
                 # only a missing or extra letter counts as a typo.
                 cutoff = FUZZY_CUTOFF if len(word) > FUZZY_SHORT_CHARS else FUZZY_SHORT_CUTOFF

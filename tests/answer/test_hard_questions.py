@@ -58,6 +58,14 @@ def test_an_unknown_german_compound_counts_as_its_last_word(
     assert best(answerer.answer(question, "de")) == slug
 
 
+def test_a_compound_is_a_kind_of_its_last_word_not_of_longer_words(
+    answerer: Answerer,
+) -> None:
+    # A "Krankenhaus" is a kind of "Haus", not of "Hausaufgabenhilfe".
+    answer = answerer.answer("krankenhaus", "de")
+    assert "sprachfoerderung-kinder" not in [m.slug for m in answer.matches]
+
+
 def test_a_compound_needs_a_first_part_of_some_length(answerer: Answerer) -> None:
     # "ver" + "gessen" is no kind of "essen".
     assert answerer._compound_head("vergessen") is None
