@@ -348,6 +348,60 @@ def test_words_that_only_sound_like_an_emergency_raise_no_alarm(
     assert answerer.answer(question, language).kind is not AnswerKind.EMERGENCY
 
 
+# The card also serves what is not acute: a doctor when the practice is closed, the
+# emergency numbers, violence at home, despair, a pregnancy in need.
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("de", "samstag hausarzt geschlossen, gibts nen notdienst?"),
+        ("de", "welche notfallnummern gibt es"),
+        ("de-simple", "ich habe angst vor mein mann"),
+        ("de-simple", "ich kann nicht mehr"),
+        ("de-simple", "frauenhaus gibt es hier?"),
+        ("en", "i feel so alone, nobody to talk to"),
+        ("en", "i am pregnant and alone and scared"),
+        ("tr", "esim beni dovuyor nereden yardim alabilirim"),
+        ("pl", "numery alarmowe w niemczech"),
+        ("ro", "nu mai pot, cu cine pot vorbi"),
+        ("it", "sono incinta e disperata"),
+        ("bg", "кой е номерът за спешни случаи"),
+        ("ar", "وين أقرب مستشفى"),
+        ("fa", "شماره های اضطراری رو میخوام"),
+        ("uk", "дитина хвора, лікар уночі не працює, куди дзвонити"),
+        ("ru", "сосед одинокий, плачет, говорит никому не нужен"),
+    ],
+)  # fmt: skip
+def test_the_helplines_on_the_card_are_found_too(
+    answerer: Answerer, language: str, question: str
+) -> None:
+    answer = answerer.answer(question, language)
+    assert answer.kind is AnswerKind.EMERGENCY and best(answer) == "notfall"
+
+
+# Words the helplines share with everyday questions: a doctor by profession, an office
+# that is closed, the night, a pregnancy beside a residence permit.
+@pytest.mark.parametrize(
+    ("language", "question", "slug"),
+    [
+        ("en", "i am a doctor from syria", "anerkennung"),
+        ("ar", "انا دكتور من سوريا", "anerkennung"),
+        ("ro", "sunt medic din moldova", "anerkennung"),
+        ("en", "what time does aldi close", None),
+        ("en", "when does the library close", None),
+        ("pl", "dziadek chrapie w nocy", None),
+        ("ru", "у жены виза заканчивается, а она беременна, где продлевать", "aufenthalt"),
+        ("uk", "у мене термін у Praxis, потрібен перекладач", "dolmetscher"),
+    ],
+)  # fmt: skip
+def test_words_the_helplines_share_with_everyday_questions(
+    answerer: Answerer, language: str, question: str, slug: str | None
+) -> None:
+    answer = answerer.answer(question, language)
+    assert answer.kind is not AnswerKind.EMERGENCY
+    if slug:
+        assert best(answer) == slug
+
+
 def test_an_emergency_comes_before_anything_else(answerer: Answerer) -> None:
     answer = answerer.answer("my husband hits me and we need a new flat", "en")
     assert answer.kind is AnswerKind.EMERGENCY and answer.matches[0].slug == "notfall"
