@@ -369,6 +369,13 @@ def test_words_that_only_sound_like_an_emergency_raise_no_alarm(
         ("fa", "شماره های اضطراری رو میخوام"),
         ("uk", "дитина хвора, лікар уночі не працює, куди дзвонити"),
         ("ru", "сосед одинокий, плачет, говорит никому не нужен"),
+        # Violence without blows, despair, a pregnancy in need.
+        ("de", "mein freund hat mich geschubst, wo kann ich mich beraten lassen"),
+        ("ru", "муж проверяет телефон и запрещает общаться с подругами"),
+        ("it", "non ce la faccio più, vorrei parlare con qualcuno"),
+        ("de-simple", "ich schwanger, alleine, viel angst"),
+        ("tr", "hamileyim ve cok caresizim"),
+        ("de", "ich höre jemand unten im keller, bin allein"),
     ],
 )  # fmt: skip
 def test_the_helplines_on_the_card_are_found_too(
@@ -391,6 +398,11 @@ def test_the_helplines_on_the_card_are_found_too(
         ("pl", "dziadek chrapie w nocy", None),
         ("ru", "у жены виза заканчивается, а она беременна, где продлевать", "aufenthalt"),
         ("uk", "у мене термін у Praxis, потрібен перекладач", "dolmetscher"),
+        ("de", "ich bin schwanger, bekomme ich mehr bürgergeld", "buergergeld"),
+        ("en", "i am pregnant, can i still do the integration course", "integrationskurs"),
+        ("en", "my boss pushed me to work overtime", None),
+        ("de", "der vermieter schreit mich an wegen der miete", "mietrecht"),
+        ("de", "ich suche jemand der mir hilft die schublade zu reparieren", None),
     ],
 )  # fmt: skip
 def test_words_the_helplines_share_with_everyday_questions(
