@@ -167,6 +167,7 @@ class Answerer:
         self._synonyms: list[Synonym] = _once(lx.synonyms for lx in everyone)
         self.synonyms = PhraseMatcher([s.phrase for s in self._synonyms], self.stemmers)
         self._synonym_of = {id(s.phrase): s for s in self._synonyms}
+        self.spellings = {written: meant for lx in everyone for written, meant in lx.spellings}
         self._heads = self._compound_heads()
         emergency = catalog.emergency
         self.emergency_slug = emergency.slug if emergency else None
@@ -266,6 +267,11 @@ class Answerer:
         if not found:
             bucket = self.index.fuzzy_buckets.get(cyrillic[0])
             self._add_fuzzy(unit, cyrillic, bucket, FUZZY_CUTOFF, TRANSLIT_STRENGTH)
+
+    def _spelled(self, token: Token) -> set[str]:
+        """The terms of the word a differently written word stands for ("nich" → "nicht")."""
+        meant = self.spellings.get(token.folded)
+        return self._terms(Token(meant, meant, token.script)) if meant else set()
 
     def _cyrillic_terms(self, token: Token) -> set[str]:
         """The terms of a Latin-letter word read as Russian or Ukrainian ("zhitelstvo")."""
@@ -422,6 +428,9 @@ class Answerer:
                 terms | self._cyrillic_terms(t) if t.script is Script.LATIN else terms
                 for t, terms in zip(words, word_terms, strict=True)
             ]
+        # "atmet nich", "rührt sich nimmer": the word lists read a word as people write it
+        # as the word it is. The search does not: there the words of the entries decide.
+        word_terms = [terms | self._spelled(t) for t, terms in zip(words, word_terms, strict=True)]
         if self.emergency_slug and self.emergency.match(words, word_terms):
             return Answer(AnswerKind.EMERGENCY, (Match(self.emergency_slug, 1.0),), found_language)
         terms = [ts for t, ts in zip(words, word_terms, strict=True) if not t.is_number]

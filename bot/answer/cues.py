@@ -3,13 +3,15 @@
 A phrase matches when its words occur in the question in the same order, with at most a
 couple of other words between them ("не хочу больше жить" matches "не хочу жить"). A word
 matches the same word, the same stem in the phrase's language, a word starting with it
-(``word*``), or the same word with a small typo (for longer words: "krankenwagn").
+(``word*``), the same word with a small typo (for longer words: "krankenwagn"), or a word
+in Latin letters written as it sounds ("falen" for "fallen", "heis" for "heiß").
 The sides of a "+" in the list ("gas + smell") may stand anywhere in the question, in any
 order: people in distress say the same thing in many word orders.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.answer.lexicon import CueWord, Mode, Phrase
-from bot.answer.normalise import Token, script_of
+from bot.answer.normalise import Script, Token, script_of
 from bot.answer.stemming import Stemmers
 
 FUZZY_MIN_CHARS = 6  # shorter words differ by one letter from too many others
@@ -26,6 +28,20 @@ PREFIX_KEY_CHARS = 3  # prefix words are found through their first letters
 MAX_GAP = 2  # other words allowed between two words of a phrase
 WORD_BITS = 6  # a word's place in a phrase (< MAX_PHRASE_WORDS), packed with the phrase's number
 WORD_MASK = (1 << WORD_BITS) - 1
+LOOSE_MIN_CHARS = 4  # "wen" and "wenn" differ in meaning; few longer words do that
+# Spellings that sound alike; doubled letters count once as well ("komen", "kommen").
+_SOUNDS_ALIKE = (("ie", "i"), ("ck", "k"), ("tz", "z"), ("dt", "t"), ("th", "t"), ("ph", "f"))
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def loose_key(word: str) -> str | None:
+    """The key of a Latin word as it sounds rather than as it is spelt ("~falen" for
+    "fallen" and "falen"), for words long enough not to meet another word that way."""
+    if len(word) < LOOSE_MIN_CHARS or script_of(word) is not Script.LATIN:
+        return None
+    for spelt, sound in _SOUNDS_ALIKE:
+        word = word.replace(spelt, sound)
+    return "~" + _DOUBLED.sub(r"\1", word)
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,9 @@ class PhraseMatcher:
             stems = known_stems[word.raw, language] = stemmers.stems_in(token, language)
         for key in stems:
             self.by_key[key].append(slot)
+        loose = loose_key(word.text)
+        if loose:
+            self.by_key[loose].append(slot)
         if len(word.text) >= FUZZY_MIN_CHARS:
             if word.text not in self.fuzzy_slots:
                 self.fuzzy[word.text[0]].append(word.text)
@@ -105,6 +124,9 @@ class PhraseMatcher:
             found = False
             if stemmers is not None:
                 keys = {k for k in keys if ":" not in k or k.partition(":")[0] in stemmers}
+            loose = loose_key(token.folded)
+            if loose:
+                keys = {*keys, loose}
             for key in keys:
                 for slot in self.by_key.get(key, ()):
                     p, w = slot >> WORD_BITS, slot & WORD_MASK

@@ -78,6 +78,7 @@ class Lexicon:
     emergency: tuple[Phrase, ...] = ()
     out_of_scope: tuple[Phrase, ...] = ()
     synonyms: tuple[Synonym, ...] = ()
+    spellings: tuple[tuple[str, str], ...] = ()  # folded: (as people write it, the word)
     suffixes: tuple[str, ...] = ()  # folded, longest first
     path: str | None = None
 
@@ -105,6 +106,7 @@ class SearchFile(BaseModel):
     emergency: list[str] = []
     out_of_scope: list[str] = []
     synonyms: dict[str, str | list[str]] = {}
+    spellings: dict[str, str] = {}  # "nich": "nicht": how people write a word, and the word
     suffixes: str | list[str] = []
 
 
@@ -263,6 +265,14 @@ def _compile(
             continue
         if phrase:
             synonyms.append(Synonym(phrase, tuple(words)))
+    spellings = []
+    for key, word in spec.spellings.items():
+        line = located.line_of(("spellings", key))
+        written, meant = tokenize(str(key)), tokenize(str(word))
+        if len(written) != 1 or len(meant) != 1:
+            reader.problem(line, f"'{key}: {word}': one word on each side, like 'nich: nicht'")
+        elif written[0].folded != meant[0].folded:
+            spellings.append((written[0].folded, meant[0].folded))
     suffixes = tuple(
         sorted(
             {t.folded for w in _words(spec.suffixes) for t in tokenize(w)}, key=len, reverse=True
@@ -289,6 +299,7 @@ def _compile(
         emergency=reader.phrases(located, "emergency", spec.emergency),
         out_of_scope=reader.phrases(located, "out_of_scope", spec.out_of_scope),
         synonyms=tuple(synonyms),
+        spellings=tuple(spellings),
         suffixes=suffixes,
         path=reader.rel,
     )
@@ -303,6 +314,7 @@ def _merge(own: Lexicon, included: Lexicon) -> Lexicon:
         emergency=own.emergency + included.emergency,
         out_of_scope=own.out_of_scope + included.out_of_scope,
         synonyms=own.synonyms + included.synonyms,
+        spellings=own.spellings + included.spellings,
         suffixes=own.suffixes or included.suffixes,
         path=own.path,
     )

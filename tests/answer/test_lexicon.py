@@ -77,6 +77,7 @@ def write_vocabulary(tmp_path: Path, code: str, text: str) -> Path:
         ("emergency:\n  - fever|high-fever + limp\n", 2, "one word on each side of '|'"),
         ("emergency:\n  - fever|te* + limp\n", 2, "at least 3 letters"),
         ("synonyms:\n  landlord: ''\n", 2, "say which words it stands for"),
+        ("spellings:\n  nich: nicht\n  dont know: do not\n", 3, "one word on each side"),
         ("stopwords: a b\nsuffixes: ing ed\n", 2, "for languages without a Snowball stemmer"),
         ("include: xx\n", 1, "not another language"),
         ("- just\n- a list\n", 1, "expected 'key: value' lines"),
@@ -160,6 +161,33 @@ def test_numbers_count_for_the_emergency_words_only(library: Library, tmp_path: 
     assert answerer.answer("my fever was 38 yesterday", "en").kind is not AnswerKind.EMERGENCY
     # The search itself still ignores numbers: "40" is not a word of any entry.
     assert answerer.answer("40", "en").kind is AnswerKind.NONE
+
+
+def test_a_spelling_counts_in_the_word_lists_not_in_the_search(
+    library: Library, tmp_path: Path
+) -> None:
+    text = "emergency:\n  - not breathing\n  - burnt\nspellings:\n  nit: not\n"
+    locales = write_vocabulary(tmp_path, "en", text)
+    answerer = Answerer(library.catalog, load_lexicons(locales, library.catalog.languages))
+    assert answerer.answer("baby nit breathing", "en").kind is AnswerKind.EMERGENCY
+    # The search reads the words as written: a spelling adds no entry's word to a question.
+    assert answerer.answer("nit", "en").kind is AnswerKind.NONE
+
+
+def test_a_word_written_as_it_sounds_meets_the_list_word(library: Library, tmp_path: Path) -> None:
+    text = "emergency:\n  - fallen + treppe\n  - zu heiß + auto\n  - wenn + hilfe\n"
+    locales = write_vocabulary(tmp_path, "de", text)
+    items = load_lexicons(locales, library.catalog.languages).get("de").emergency
+    matcher = PhraseMatcher(items, Stemmers(library.catalog.languages, Lexicons(), {}))
+
+    def hits(text: str) -> bool:
+        tokens = tokenize(text)
+        return bool(matcher.match(tokens, [{t.folded} for t in tokens]))
+
+    assert hits("oma trepe falen")  # a doubled letter written once
+    assert hits("baby auto zu heis")
+    # Short words differ in meaning by one letter: "wen" (whom) is no "wenn" (if).
+    assert not hits("wen hilfe")
 
 
 def test_a_too_long_ending_points_at_a_mistake(library: Library, tmp_path: Path) -> None:
