@@ -376,6 +376,8 @@ def test_words_that_only_sound_like_an_emergency_raise_no_alarm(
         ("de-simple", "ich schwanger, alleine, viel angst"),
         ("tr", "hamileyim ve cok caresizim"),
         ("de", "ich höre jemand unten im keller, bin allein"),
+        ("en", "i cant go on anymore and have noone to talk to"),
+        ("ro", "copilul vomita, medicul de familie e inchis, ce numar sun"),
     ],
 )  # fmt: skip
 def test_the_helplines_on_the_card_are_found_too(
