@@ -20,7 +20,7 @@ from typing import NamedTuple, TypeVar
 from rapidfuzz import fuzz, process
 
 from bot.answer.collector import collector_paused
-from bot.answer.cues import PhraseMatcher
+from bot.answer.cues import Hit, PhraseMatcher
 from bot.answer.index import (
     SearchIndex,
     is_stopword,
@@ -442,12 +442,15 @@ class Answerer:
             # the "German" in "… where is a German course?"
             greeted |= hit.everywhere if len(hit.phrase.words) == 1 else hit.positions
             plainly_greeted = plainly_greeted or hit.as_written(tokens)
+        synonym_hits = self.synonyms.match(tokens, terms)
+        # "I need help" opens a chat; "I need help right now" holds a phrase of its own.
+        beyond_greeting = any(h.positions & greeted and h.positions - greeted for h in synonym_hits)
         rest = [
             i
             for i, t in enumerate(tokens)
             if i not in greeted and not is_stopword(t, stopwords) and not self._names_town(t)
         ]
-        if greeted and not rest:
+        if greeted and not rest and not beyond_greeting:
             return Answer(AnswerKind.GREETING, (), found_language)
         off_topic: set[int] = set()
         question_stemmers = self._question_stemmers(detection, asked)
@@ -457,7 +460,7 @@ class Answerer:
             # A topic the bot never answers ("cooking") declines the question, unless the
             # rest of it is clearly about an entry: "I can cook and would like to volunteer".
             rest = [i for i in rest if i not in off_topic]
-        units, unknown = self._units(tokens, terms, rest, minor)
+        units, unknown = self._units(tokens, terms, rest, minor, synonym_hits)
         ranked = self._rank(units, self._own_languages(detection, asked))
         if off_topic and not (
             ranked and ranked[0].score >= OFF_TOPIC_OVERRIDE and ranked[0].support >= 2
@@ -479,6 +482,7 @@ class Answerer:
         terms: Sequence[set[str]],
         rest: list[int],
         minor: frozenset[str],
+        synonym_hits: Sequence[Hit],
     ) -> tuple[list[_Unit], int]:
         """The ideas of the question, and how many of its words the index does not know."""
         by_position: dict[int, list[_Unit]] = {}
@@ -493,7 +497,7 @@ class Answerer:
         known = {i for i, units in by_position.items() if units}
         extra: list[_Unit] = []
         seen: set[tuple[frozenset[int], tuple[str, ...]]] = set()
-        for hit in self.synonyms.match(tokens, terms):
+        for hit in synonym_hits:
             synonym = self._synonym_of[id(hit.phrase)]
             targets = self._synonym_units(synonym)
             # "работа", "работу" and "робота" in three files all say "Arbeit": once is enough.

@@ -378,6 +378,9 @@ def test_words_that_only_sound_like_an_emergency_raise_no_alarm(
         ("de", "ich höre jemand unten im keller, bin allein"),
         ("en", "i cant go on anymore and have noone to talk to"),
         ("ro", "copilul vomita, medicul de familie e inchis, ce numar sun"),
+        ("ru", "по какому номеру звонить, если кабинет врача закрыт"),
+        ("uk", "я більше не можу"),
+        ("tr", "bebegim atesli, doktor kapali"),
     ],
 )  # fmt: skip
 def test_the_helplines_on_the_card_are_found_too(
@@ -414,6 +417,12 @@ def test_words_the_helplines_share_with_everyday_questions(
     assert answer.kind is not AnswerKind.EMERGENCY
     if slug:
         assert best(answer) == slug
+
+
+def test_a_greeting_inside_a_phrase_of_its_own_is_no_greeting(answerer: Answerer) -> None:
+    assert answerer.answer("ich brauche hilfe", "de").kind is AnswerKind.GREETING
+    assert answerer.answer("ich brauche sofort hilfe", "de").kind is AnswerKind.EMERGENCY
+    assert answerer.answer("بدي مساعدة هلق", "ar").kind is AnswerKind.EMERGENCY
 
 
 def test_an_emergency_comes_before_anything_else(answerer: Answerer) -> None:
