@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -34,14 +35,15 @@ _SOUNDS_ALIKE = (("ie", "i"), ("ck", "k"), ("tz", "z"), ("dt", "t"), ("th", "t")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=1 << 16)  # the same words recur in thousands of items and questions
 def loose_key(word: str) -> str | None:
-    """The key of a Latin word as it sounds rather than as it is spelt ("~falen" for
-    "fallen" and "falen"), for words long enough not to meet another word that way."""
+    """A Latin word as it sounds rather than as it is spelt ("falen" for "fallen" and
+    "falen"), for words long enough not to meet another word that way."""
     if len(word) < LOOSE_MIN_CHARS or script_of(word) is not Script.LATIN:
         return None
     for spelt, sound in _SOUNDS_ALIKE:
         word = word.replace(spelt, sound)
-    return "~" + _DOUBLED.sub(r"\1", word)
+    return _DOUBLED.sub(r"\1", word)
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,8 @@ class PhraseMatcher:
         for key in stems:
             self.by_key[key].append(slot)
         loose = loose_key(word.text)
-        if loose:
-            self.by_key[loose].append(slot)
+        if loose and loose != word.text:  # a word spelt as it sounds is found as itself
+            self.by_key["~" + loose].append(slot)
         if len(word.text) >= FUZZY_MIN_CHARS:
             if word.text not in self.fuzzy_slots:
                 self.fuzzy[word.text[0]].append(word.text)
@@ -126,7 +128,9 @@ class PhraseMatcher:
                 keys = {k for k in keys if ":" not in k or k.partition(":")[0] in stemmers}
             loose = loose_key(token.folded)
             if loose:
-                keys = {*keys, loose}
+                keys = {*keys, "~" + loose}
+                if len(loose) >= LOOSE_MIN_CHARS:  # "wenn" written as it sounds is no "wen"
+                    keys.add(loose)
             for key in keys:
                 for slot in self.by_key.get(key, ()):
                     p, w = slot >> WORD_BITS, slot & WORD_MASK
