@@ -289,6 +289,12 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("de-simple", "oma trepe runterfalen kopf blut"),
         ("en", "lost my child"),
         ("en", "child fell"),
+        ("de", "opa reagiert nicht"),
+        ("de", "sie bewegt sich nicht"),
+        ("tr", "cocuk yandi"),
+        ("it", "qualcuno mi segue"),
+        ("ru", "хочу покончить с собой"),
+        ("ar", "الطفل ازرق"),
     ],
 )  # fmt: skip
 def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
@@ -348,6 +354,8 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("de-simple", "mein sohn hat arbeit verloren"),
         ("en", "i lost my job, we have two kids"),
         ("tr", "oturum kartimin suresi 3 gun sonra bitiyor"),
+        ("tr", "kizim icin yuzme ya da futbol kulubu var mi"),
+        ("en", "paramedic training"),
         # A stem shared with another word: "زندانی" (prisoner) and "زندگی" (life).
         ("fa", "برای پاسپورت آلمانی چند سال باید اینجا زندگی کنم"),
     ],
