@@ -295,6 +295,10 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("it", "qualcuno mi segue"),
         ("ru", "хочу покончить с собой"),
         ("ar", "الطفل ازرق"),
+        ("ro", "miroase a fum in tot blocul"),
+        ("uk", "людина лежить на рейках і не рухається"),
+        ("ar", "زوجي مسكته الكهربا وما عم يحكي"),
+        ("ru", "какой номер полиции в германии"),
     ],
 )  # fmt: skip
 def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
@@ -356,6 +360,10 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("tr", "oturum kartimin suresi 3 gun sonra bitiyor"),
         ("tr", "kizim icin yuzme ya da futbol kulubu var mi"),
         ("en", "paramedic training"),
+        # "Police" alone is also a stolen passport reported there; water also a leak.
+        ("ru", "украли паспорт, в полицию уже заявила, как продлить вид на жительство"),
+        ("uk", "вкрали паспорт, заяву в поліцію я вже написала"),
+        ("en", "water leaked into the bathroom last month, now mould everywhere"),
         # A stem shared with another word: "زندانی" (prisoner) and "زندگی" (life).
         ("fa", "برای پاسپورت آلمانی چند سال باید اینجا زندگی کنم"),
     ],
