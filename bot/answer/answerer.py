@@ -20,7 +20,7 @@ from typing import NamedTuple, TypeVar
 from rapidfuzz import fuzz, process
 
 from bot.answer.collector import collector_paused
-from bot.answer.cues import Hit, PhraseMatcher
+from bot.answer.cues import Hit, PhraseMatcher, WordKeys
 from bot.answer.index import (
     SearchIndex,
     is_stopword,
@@ -161,11 +161,14 @@ class Answerer:
             catalog.languages, self.scripts, lexicons, distinctive_letters(texts, self.scripts)
         )
         everyone = lexicons.all()
-        self.emergency = PhraseMatcher(_once(lx.emergency for lx in everyone), self.stemmers)
-        self.greetings = PhraseMatcher(_once(lx.greetings for lx in everyone), self.stemmers)
-        self.out_of_scope = PhraseMatcher(_once(lx.out_of_scope for lx in everyone), self.stemmers)
+        keys: WordKeys = {}  # the same words recur in all four lists
+        self.emergency = PhraseMatcher(_once(lx.emergency for lx in everyone), self.stemmers, keys)
+        self.greetings = PhraseMatcher(_once(lx.greetings for lx in everyone), self.stemmers, keys)
+        self.out_of_scope = PhraseMatcher(
+            _once(lx.out_of_scope for lx in everyone), self.stemmers, keys
+        )
         self._synonyms: list[Synonym] = _once(lx.synonyms for lx in everyone)
-        self.synonyms = PhraseMatcher([s.phrase for s in self._synonyms], self.stemmers)
+        self.synonyms = PhraseMatcher([s.phrase for s in self._synonyms], self.stemmers, keys)
         self._synonym_of = {id(s.phrase): s for s in self._synonyms}
         self.spellings = {written: meant for lx in everyone for written, meant in lx.spellings}
         self._heads = self._compound_heads()

@@ -66,8 +66,14 @@ class Hit:
         )
 
 
+WordKeys = dict[tuple[str, str], tuple[str, ...]]
+
+
 class PhraseMatcher:
-    def __init__(self, phrases: Sequence[Phrase], stemmers: Stemmers) -> None:
+    def __init__(
+        self, phrases: Sequence[Phrase], stemmers: Stemmers, word_keys: WordKeys | None = None
+    ) -> None:
+        """``word_keys`` may be shared by several matchers: the same words recur in all lists."""
         self.phrases = list(phrases)
         # Thousands of emergency words in every language: one int per (phrase, word) slot
         # keeps the matcher small.
@@ -75,36 +81,28 @@ class PhraseMatcher:
         self.prefixes: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.fuzzy: dict[str, list[str]] = defaultdict(list)
         self.fuzzy_slots: dict[str, list[int]] = defaultdict(list)
-        known_stems: dict[tuple[str, str], set[str]] = {}
+        known = word_keys if word_keys is not None else {}
         for p, phrase in enumerate(self.phrases):
             for w, place in enumerate(phrase.words):
                 for word in place.choices():
-                    self._add(word, p << WORD_BITS | w, phrase.language, stemmers, known_stems)
+                    self._add(word, p << WORD_BITS | w, phrase.language, stemmers, known)
 
     def _add(
-        self,
-        word: CueWord,
-        slot: int,
-        language: str,
-        stemmers: Stemmers,
-        known_stems: dict[tuple[str, str], set[str]],
+        self, word: CueWord, slot: int, language: str, stemmers: Stemmers, known: WordKeys
     ) -> None:
         """Make ``word`` findable as the word ``slot`` of a phrase."""
         if word.mode is Mode.PREFIX:
             self.prefixes[word.text[:PREFIX_KEY_CHARS]].append((word.text, slot))
             return
-        self.by_key[word.text].append(slot)
         if word.mode is Mode.EXACT:
+            self.by_key[word.text].append(slot)
             return
-        stems = known_stems.get((word.raw, language))
-        if stems is None:  # the same words recur in many items
-            token = Token(word.raw, word.text, script_of(word.text))
-            stems = known_stems[word.raw, language] = stemmers.stems_in(token, language)
-        for key in stems:
-            self.by_key[key].append(slot)
-        loose = loose_key(word.text)
-        if loose and loose != word.text:  # a word spelt as it sounds is found as itself
-            self.by_key["~" + loose].append(slot)
+        keys = known.get((word.raw, language))
+        if keys is None:
+            keys = known[word.raw, language] = _word_keys(word, language, stemmers)
+        by_key = self.by_key
+        for key in keys:
+            by_key[key].append(slot)
         if len(word.text) >= FUZZY_MIN_CHARS:
             if word.text not in self.fuzzy_slots:
                 self.fuzzy[word.text[0]].append(word.text)
@@ -162,6 +160,16 @@ class PhraseMatcher:
                 everywhere = frozenset(i for found in words.values() for i in found)
                 hits.append(Hit(phrase, frozenset(chain), everywhere))
         return hits
+
+
+def _word_keys(word: CueWord, language: str, stemmers: Stemmers) -> tuple[str, ...]:
+    """The keys a list word is found by: itself, its stems, and its sound if that differs."""
+    token = Token(word.raw, word.text, script_of(word.text))
+    keys = dict.fromkeys((word.text, *stemmers.stems_in(token, language)))
+    loose = loose_key(word.text)
+    if loose and loose != word.text:  # a word spelt as it sounds is found as itself
+        keys["~" + loose] = None
+    return tuple(keys)
 
 
 def _in_order(places: list[list[int]], after: int) -> tuple[int, ...] | None:
