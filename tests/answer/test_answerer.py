@@ -299,6 +299,9 @@ def test_emergencies_in_every_language(answerer: Answerer, language: str, questi
         ("uk", "людина лежить на рейках і не рухається"),
         ("ar", "زوجي مسكته الكهربا وما عم يحكي"),
         ("ru", "какой номер полиции в германии"),
+        ("tr", "komsunun evinden alev cikiyor"),
+        ("uk", "мене схопив чоловік у парку"),
+        ("it", "la nonna ha l'alzheimer ed è uscita, non si trova"),
     ],
 )  # fmt: skip
 def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, question: str):
@@ -364,6 +367,8 @@ def test_emergencies_told_as_what_happens(answerer: Answerer, language: str, que
         ("ru", "украли паспорт, в полицию уже заявила, как продлить вид на жительство"),
         ("uk", "вкрали паспорт, заяву в поліцію я вже написала"),
         ("en", "water leaked into the bathroom last month, now mould everywhere"),
+        ("en", "someone was in my flat while i was out, it was the landlord with his key"),
+        ("fa", "صاحب کارم میگه بدون اجازه کار نمیتونی کار کنی پلیس میاد"),
         # A stem shared with another word: "زندانی" (prisoner) and "زندگی" (life).
         ("fa", "برای پاسپورت آلمانی چند سال باید اینجا زندگی کنم"),
     ],
