@@ -37,8 +37,8 @@ _DOUBLED = re.compile(r"(.)\1+")
 
 @lru_cache(maxsize=1 << 16)  # the same words recur in thousands of items and questions
 def loose_key(word: str) -> str | None:
-    """A Latin word as it sounds rather than as it is spelt ("falen" for "fallen" and
-    "falen"), for words long enough not to meet another word that way."""
+    """A Latin word as it sounds rather than as it is spelt ("falen" for both "fallen"
+    and "falen"); None for words too short to be told apart that way."""
     if len(word) < LOOSE_MIN_CHARS or script_of(word) is not Script.LATIN:
         return None
     for spelt, sound in _SOUNDS_ALIKE:
