@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from bot.answer import Answerer, AnswerKind
 from bot.answer.check import check_vocabulary
 from bot.answer.cues import PhraseMatcher
-from bot.answer.lexicon import Lexicons, Mode, load_lexicons
+from bot.answer.lexicon import Lexicons, Mode, Phrase, load_lexicons
 from bot.answer.normalise import tokenize
 from bot.answer.stemming import Stemmers
 from bot.catalog.loader import ContentError, load_catalog
@@ -63,6 +64,21 @@ def write_vocabulary(tmp_path: Path, code: str, text: str) -> Path:
     return locales
 
 
+def emergency_items(
+    library: Library, tmp_path: Path, code: str, text: str
+) -> tuple[tuple[Phrase, ...], Callable[[str], list[str]]]:
+    """The emergency items of a written vocabulary, and which of them a message hits."""
+    locales = write_vocabulary(tmp_path, code, text)
+    items = load_lexicons(locales, library.catalog.languages).get(code).emergency
+    matcher = PhraseMatcher(items, Stemmers(library.catalog.languages, Lexicons(), {}))
+
+    def hits(message: str) -> list[str]:
+        tokens = tokenize(message)
+        return [hit.phrase.text for hit in matcher.match(tokens, [{t.folded} for t in tokens])]
+
+    return items, hits
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
@@ -97,15 +113,8 @@ def test_problems_name_file_and_line(
 
 def test_words_joined_by_plus_match_anywhere_in_any_order(library: Library, tmp_path: Path) -> None:
     text = "emergency:\n  - gas + smell*\n  - help + help\n  - swollen + no air\n"
-    locales = write_vocabulary(tmp_path, "en", text)
-    items = load_lexicons(locales, library.catalog.languages).get("en").emergency
+    items, hits = emergency_items(library, tmp_path, "en", text)
     assert [p.parts for p in items] == [(1, 1), (1, 1), (1, 2)]
-    matcher = PhraseMatcher(items, Stemmers(library.catalog.languages, Lexicons(), {}))
-
-    def hits(text: str) -> list[str]:
-        tokens = tokenize(text)
-        return [hit.phrase.text for hit in matcher.match(tokens, [{t.folded} for t in tokens])]
-
     # Far apart and in the other order: an ordered phrase allows two words between.
     assert hits("it smells in the whole staircase very strongly of gas") == ["gas + smell*"]
     assert hits("gas everywhere, what a smell") == ["gas + smell*"]
@@ -122,16 +131,9 @@ def test_words_joined_by_a_bar_may_each_stand_in_one_place(
     library: Library, tmp_path: Path
 ) -> None:
     text = "emergency:\n  - fever|temp* + limp|floppy\n"
-    locales = write_vocabulary(tmp_path, "en", text)
-    [item] = load_lexicons(locales, library.catalog.languages).get("en").emergency
+    [item], hits = emergency_items(library, tmp_path, "en", text)
     places = [[choice.text for choice in word.choices()] for word in item.words]
     assert places == [["fever", "temp"], ["limp", "floppy"]]
-    matcher = PhraseMatcher([item], Stemmers(library.catalog.languages, Lexicons(), {}))
-
-    def hits(text: str) -> bool:
-        tokens = tokenize(text)
-        return bool(matcher.match(tokens, [{t.folded} for t in tokens]))
-
     # One item says what four pairs would: any word of each place, in any order.
     assert hits("baby has a fever and is so limp")
     assert hits("floppy, temperature 40")
@@ -176,14 +178,7 @@ def test_a_spelling_counts_in_the_word_lists_not_in_the_search(
 
 def test_a_word_written_as_it_sounds_meets_the_list_word(library: Library, tmp_path: Path) -> None:
     text = "emergency:\n  - fallen + treppe\n  - zu heiß + auto\n  - wenn + hilfe\n"
-    locales = write_vocabulary(tmp_path, "de", text)
-    items = load_lexicons(locales, library.catalog.languages).get("de").emergency
-    matcher = PhraseMatcher(items, Stemmers(library.catalog.languages, Lexicons(), {}))
-
-    def hits(text: str) -> bool:
-        tokens = tokenize(text)
-        return bool(matcher.match(tokens, [{t.folded} for t in tokens]))
-
+    _, hits = emergency_items(library, tmp_path, "de", text)
     assert hits("oma trepe falen")  # a doubled letter written once
     assert hits("baby auto zu heis")
     # Short words differ in meaning by one letter: "wen" (whom) is no "wenn" (if).
